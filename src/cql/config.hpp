@@ -1,0 +1,63 @@
+// Configuration of a cql::session: where the cluster is, how to authenticate, TLS, and the knobs of
+// pooling, pipelining, timeouts and retries. Every field has a default a small cluster can use.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/frame.hpp"
+#include "protocol/types.hpp"
+
+namespace cql {
+
+using protocol::consistency;
+using protocol::protocol_version;
+
+struct tls_options {
+    bool enabled = false;
+    // Verify the server's certificate chain against ca_file (or the system store when empty).
+    bool verify_certificate = true;
+    // Also check that the certificate names the host we connected to (an IP SAN for an address).
+    bool verify_host_name = true;
+    std::string ca_file;           // PEM
+    std::string ca_pem;            // PEM text, alternative to ca_file
+    std::string cert_file;         // client certificate (PEM), optional
+    std::string cert_pem;          // client certificate PEM text, alternative to cert_file
+    std::string key_file;          // client private key (PEM), optional
+    std::string key_pem;           // client key PEM text, alternative to key_file
+};
+
+struct session_config {
+    // "host" or "host:port" (IPv6: "[::1]:9042"); at least one.
+    std::vector<std::string> contact_points{"127.0.0.1"};
+    std::uint16_t default_port = 9042;
+    // Hosts of this datacenter are preferred; empty: the datacenter of the first contact point reached.
+    std::string local_datacenter;
+    // Hosts in other datacenters are used only when this is true (and after every local host).
+    bool allow_remote_datacenters = false;
+
+    std::string username;  // empty: no authentication
+    std::string password;
+    tls_options tls;
+    bool compression = true;  // LZ4 when the server offers it
+    protocol_version max_protocol_version = protocol_version::v4;
+
+    consistency default_consistency = consistency::local_quorum;
+    std::chrono::milliseconds connect_timeout{5000};
+    std::chrono::milliseconds request_timeout{12000};
+    int connections_per_host = 1;
+    int max_requests_per_connection = 2048;  // stream ids in use at once, 1..32768
+    int max_orphans_per_connection = 256;    // timed-out ids awaiting a late answer before reconnecting
+    std::chrono::milliseconds heartbeat_interval{30000};
+    std::chrono::milliseconds reconnect_base_delay{200};
+    std::chrono::milliseconds reconnect_max_delay{30000};
+    // Attempts per idempotent statement (the first one included).
+    int max_attempts = 3;
+    std::chrono::milliseconds schema_agreement_timeout{10000};
+    std::size_t max_frame_size = protocol::default_max_frame_body;
+};
+
+}  // namespace cql
