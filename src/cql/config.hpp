@@ -22,6 +22,8 @@ struct tls_options {
     bool verify_certificate = true;
     // Also check that the certificate names the host we connected to (an IP SAN for an address).
     bool verify_host_name = true;
+    // Name to verify instead of the address connected to (e.g. the DNS name in the certificate).
+    std::string host_name_override;
     std::string ca_file;           // PEM
     std::string ca_pem;            // PEM text, alternative to ca_file
     std::string cert_file;         // client certificate (PEM), optional

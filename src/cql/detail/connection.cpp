@@ -1,0 +1,243 @@
+// Pipelined connection: handshake driver, reader, writer, deadline sweeper.
+#include "cql/detail/connection.hpp"
+
+#include "cql/error.hpp"
+#include "protocol/compression.hpp"
+#include "protocol/requests.hpp"
+
+namespace cql::detail {
+
+using namespace std::chrono_literals;
+using protocol::frame;
+using protocol::opcode;
+using protocol::protocol_version;
+
+namespace {
+
+constexpr auto sweep_interval = 100ms;
+
+// The idle-connection OPTIONS probe: a missing answer closes the connection.
+class heartbeat_request final : public request {
+public:
+    explicit heartbeat_request(std::weak_ptr<connection> conn) : conn_(std::move(conn)) { is_heartbeat = true; }
+    void complete(std::error_code ec, protocol::frame&& response) override {
+        if (!ec && response.header.op == opcode::supported) return;
+        if (auto c = conn_.lock(); c && c->is_open())
+            c->close(ec ? ec : make_error_code(client_errc::protocol_violation));
+    }
+
+private:
+    std::weak_ptr<connection> conn_;
+};
+
+}  // namespace
+
+connection::connection(strand ex, asio::ip::tcp::endpoint endpoint, std::string host, connection_options opts)
+    : strand_(std::move(ex)),
+      endpoint_(endpoint),
+      host_(std::move(host)),
+      opts_(std::move(opts)),
+      reader_(opts_.max_frame_size),
+      streams_(opts_.max_streams),
+      wake_(strand_),
+      sweep_(strand_) {}
+
+connection::~connection() = default;
+
+asio::awaitable<std::error_code> connection::open() {
+    auto ec = co_await connect_once(opts_.handshake.version);
+    if (ec == client_errc::unsupported_protocol_version && opts_.handshake.version > protocol_version::v3)
+        ec = co_await connect_once(protocol_version::v3);
+    if (ec) {
+        closed_ = true;
+        co_return ec;
+    }
+    open_ = true;
+    last_write_ = std::chrono::steady_clock::now();
+    auto self = shared_from_this();
+    asio::co_spawn(strand_, [self]() { return self->reader(); }, asio::detached);
+    asio::co_spawn(strand_, [self]() { return self->writer(); }, asio::detached);
+    asio::co_spawn(strand_, [self]() { return self->sweeper(); }, asio::detached);
+    co_return std::error_code{};
+}
+
+asio::awaitable<std::error_code> connection::connect_once(protocol_version v) {
+    transport_ = std::make_unique<transport>(strand_, opts_.tls);
+    reader_ = protocol::frame_reader(opts_.max_frame_size);
+    // The deadline closes the socket, which ends whichever operation is pending.
+    bool timed_out = false;
+    asio::steady_timer deadline(strand_);
+    deadline.expires_after(opts_.connect_timeout);
+    deadline.async_wait([this, &timed_out](std::error_code e) {
+        if (e) return;
+        timed_out = true;
+        transport_->close();
+    });
+    auto ec = co_await transport_->connect(
+        endpoint_, opts_.host_name_override.empty() ? endpoint_.address().to_string() : opts_.host_name_override,
+        opts_.verify_host_name);
+    if (ec == client_errc::tls_handshake_failed) message_ = transport_->tls_failure();
+    if (!ec) {
+        auto settings = opts_.handshake;
+        settings.version = v;
+        handshake hs(settings);
+        ec = co_await run_handshake(hs);
+        version_ = hs.version();
+        compression_ = hs.compression();
+        if (ec) message_ = hs.message();
+    }
+    deadline.cancel();
+    if (timed_out) {
+        message_ = "no answer from " + host_ + " within " + std::to_string(opts_.connect_timeout.count()) + " ms";
+        ec = make_error_code(client_errc::connect_timeout);
+    } else if (ec && message_.empty()) {
+        message_ = "cannot connect to " + host_ + ": " + ec.message();
+    }
+    if (ec) transport_->close();
+    co_return ec;
+}
+
+asio::awaitable<std::error_code> connection::run_handshake(handshake& hs) {
+    auto act = hs.start();
+    for (;;) {
+        std::error_code ec;
+        switch (act.next) {
+        case handshake::step::write:
+            co_await transport_->write_all(asio::buffer(act.bytes.data(), act.bytes.size()), ec);
+            act = ec ? hs.on_io_error(ec) : hs.on_written();
+            break;
+        case handshake::step::read: {
+            frame f;
+            while (!reader_.next(f, ec) && !ec) {
+                auto buf = reader_.prepare(4096);
+                auto n = co_await transport_->read_some(asio::buffer(buf.data(), buf.size()), ec);
+                if (ec) break;
+                reader_.commit(n);
+            }
+            act = ec ? hs.on_io_error(ec) : hs.on_frame(std::move(f));
+            break;
+        }
+        case handshake::step::done: co_return std::error_code{};
+        case handshake::step::failed:
+        case handshake::step::retry_lower_version: co_return act.ec;
+        }
+    }
+}
+
+void connection::send(std::unique_ptr<request> r) {
+    if (closed_) {
+        auto reason = close_reason_ ? close_reason_ : make_error_code(client_errc::connection_closed);
+        r->complete(reason, frame{});
+        return;
+    }
+    if (compression_) protocol::compress_frame(r->frame, 0, scratch_);
+    queue_.push(std::move(r));
+    wake_.cancel();
+}
+
+void connection::close(std::error_code reason) {
+    if (closed_) return;
+    closed_ = true;
+    const bool was_open = open_;
+    open_ = false;
+    close_reason_ = reason ? reason : make_error_code(client_errc::connection_closed);
+    if (transport_) transport_->close();
+    wake_.cancel();
+    sweep_.cancel();
+    streams_.fail_all(close_reason_);
+    queue_.fail_all(close_reason_);
+    if (was_open && on_closed) on_closed(close_reason_);
+}
+
+asio::awaitable<void> connection::reader() {
+    while (!closed_) {
+        std::error_code ec;
+        auto buf = reader_.prepare(64 * 1024);
+        auto n = co_await transport_->read_some(asio::buffer(buf.data(), buf.size()), ec);
+        if (closed_) break;
+        if (ec) {
+            close(ec == asio::error::eof ? make_error_code(client_errc::connection_closed) : ec);
+            break;
+        }
+        reader_.commit(n);
+        frame f;
+        while (!closed_ && reader_.next(f, ec)) dispatch(std::move(f));
+        if (ec) close(ec);
+    }
+}
+
+void connection::dispatch(frame&& f) {
+    if (auto ec = protocol::decompress_frame(f, scratch_, opts_.max_frame_size)) return close(ec);
+    if (!f.header.is_response) return close(make_error_code(client_errc::protocol_violation));
+    if (f.header.stream < 0) {
+        protocol::response r;
+        if (f.header.op == opcode::event && !protocol::decode_response(f, r) && on_event)
+            if (auto* ev = std::get_if<protocol::event>(&r.body)) on_event(std::move(*ev));
+        return;
+    }
+    auto found = streams_.on_response(f.header.stream);
+    switch (found.kind) {
+    case stream_table::lookup_kind::found:
+        found.req->complete({}, std::move(f));
+        break;
+    case stream_table::lookup_kind::orphan: break;
+    case stream_table::lookup_kind::unknown:
+        message_ = "response on stream " + std::to_string(f.header.stream) + ", which no request uses";
+        return close(make_error_code(client_errc::unknown_stream));
+    }
+    if (queue_.waiting() > 0) wake_.cancel();
+}
+
+void connection::push_heartbeat() {
+    std::vector<std::uint8_t> bytes;
+    if (protocol::encode_request(bytes, version_, 0, protocol::options_request{})) return;
+    auto hb = std::make_unique<heartbeat_request>(weak_from_this());
+    hb->frame = std::move(bytes);
+    hb->deadline = std::chrono::steady_clock::now() + opts_.connect_timeout;
+    send(std::move(hb));
+}
+
+asio::awaitable<void> connection::writer() {
+    while (!closed_) {
+        auto bytes = queue_.prepare_write(streams_);
+        if (!bytes.empty()) {
+            std::error_code ec;
+            auto n = co_await transport_->write_all(asio::buffer(bytes.data(), bytes.size()), ec);
+            if (closed_) break;
+            if (ec) {
+                close(ec);
+                break;
+            }
+            queue_.commit_write(n);
+            last_write_ = std::chrono::steady_clock::now();
+            continue;
+        }
+        const auto heartbeat_at = last_write_ + opts_.heartbeat_interval;
+        wake_.expires_at(heartbeat_at);
+        std::error_code ec;
+        co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (closed_) break;
+        if (!ec && queue_.empty() && std::chrono::steady_clock::now() >= heartbeat_at) push_heartbeat();
+    }
+}
+
+asio::awaitable<void> connection::sweeper() {
+    while (!closed_) {
+        sweep_.expires_after(sweep_interval);
+        std::error_code ec;
+        co_await sweep_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (closed_) break;
+        const auto now = std::chrono::steady_clock::now();
+        queue_.expire_waiting(now);
+        expired_.clear();
+        streams_.expired(now, expired_);
+        for (auto id : expired_)
+            if (auto r = streams_.orphan(id)) r->complete(make_error_code(client_errc::request_timeout), frame{});
+        if (static_cast<int>(streams_.orphan_count()) > opts_.max_orphans) {
+            message_ = std::to_string(streams_.orphan_count()) + " requests timed out without an answer";
+            close(make_error_code(client_errc::too_many_orphans));
+        }
+    }
+}
+
+}  // namespace cql::detail

@@ -1,0 +1,99 @@
+// One pipelined connection to one node: handshake (with the v4 -> v3 step-down), then one reader
+// and one writer coroutine. Requests are encoded by the caller for version(); the writer assigns
+// stream ids at write time and coalesces waiting frames into one socket write. Everything runs on
+// the connection's strand: call send() and close() from it.
+#pragma once
+
+#include <asio.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "cql/detail/handshake.hpp"
+#include "cql/detail/request.hpp"
+#include "cql/detail/stream_table.hpp"
+#include "cql/detail/transport.hpp"
+#include "cql/detail/write_queue.hpp"
+#include "protocol/frame.hpp"
+#include "protocol/responses.hpp"
+
+namespace cql::detail {
+
+struct connection_options {
+    handshake_settings handshake;
+    std::shared_ptr<asio::ssl::context> tls;  // null: plain TCP
+    bool verify_host_name = true;
+    std::string host_name_override;
+    std::chrono::milliseconds connect_timeout{5000};
+    int max_streams = 2048;
+    int max_orphans = 256;
+    std::chrono::milliseconds heartbeat_interval{30000};
+    std::size_t max_frame_size = protocol::default_max_frame_body;
+};
+
+class connection : public std::enable_shared_from_this<connection> {
+public:
+    using strand = asio::strand<asio::any_io_executor>;
+
+    connection(strand ex, asio::ip::tcp::endpoint endpoint, std::string host, connection_options opts);
+    ~connection();
+
+    // Connects, negotiates, starts the reader and writer. On failure, message() says why (the server's
+    // words, or which TLS check failed); it never holds the password.
+    asio::awaitable<std::error_code> open();
+
+    // Queues an encoded request (a whole frame for version(); stream id patched at write time).
+    // Compresses it when LZ4 was negotiated. After close(), completes it at once with the close reason.
+    void send(std::unique_ptr<request> r);
+    void close(std::error_code reason);
+
+    bool is_open() const noexcept { return open_; }
+    protocol::protocol_version version() const noexcept { return version_; }
+    bool compression() const noexcept { return compression_; }
+    const std::string& host() const noexcept { return host_; }
+    const asio::ip::tcp::endpoint& endpoint() const noexcept { return endpoint_; }
+    const std::string& message() const noexcept { return message_; }
+    std::error_code close_reason() const noexcept { return close_reason_; }
+    // Requests written and waiting for a response, plus requests waiting to be written.
+    std::size_t load() const noexcept { return streams_.in_flight() + queue_.waiting(); }
+    const strand& executor() const noexcept { return strand_; }
+
+    // Server-pushed events (stream -1), for the control connection.
+    std::function<void(protocol::event&&)> on_event;
+    // Called once when the connection closes after having opened.
+    std::function<void(std::error_code)> on_closed;
+
+private:
+    asio::awaitable<std::error_code> connect_once(protocol::protocol_version v);
+    asio::awaitable<std::error_code> run_handshake(handshake& hs);
+    asio::awaitable<void> reader();
+    asio::awaitable<void> writer();
+    asio::awaitable<void> sweeper();
+    void dispatch(protocol::frame&& f);
+    void push_heartbeat();
+
+    strand strand_;
+    asio::ip::tcp::endpoint endpoint_;
+    std::string host_;
+    connection_options opts_;
+    std::unique_ptr<transport> transport_;
+    protocol::frame_reader reader_;
+    stream_table streams_;
+    write_queue queue_;
+    asio::steady_timer wake_;   // the writer sleeps on it; cancel() wakes it
+    asio::steady_timer sweep_;  // request deadlines
+    std::vector<std::uint8_t> scratch_;
+    std::vector<std::int16_t> expired_;
+    protocol::protocol_version version_ = protocol::protocol_version::v4;
+    bool compression_ = false;
+    bool open_ = false;
+    bool closed_ = false;
+    std::chrono::steady_clock::time_point last_write_{};
+    std::string message_;
+    std::error_code close_reason_;
+};
+
+}  // namespace cql::detail

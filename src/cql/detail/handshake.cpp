@@ -1,0 +1,136 @@
+// Handshake state machine.
+#include "cql/detail/handshake.hpp"
+
+#include <algorithm>
+
+#include "cql/error.hpp"
+#include "protocol/compression.hpp"
+#include "protocol/requests.hpp"
+#include "protocol/responses.hpp"
+
+namespace cql::detail {
+
+using namespace cql::protocol;
+
+namespace {
+
+bool mentions_version(std::string_view message) {
+    // Cassandra: "Invalid or unsupported protocol version (4); supported versions are (3/v3, ...)"
+    return message.find("protocol version") != std::string_view::npos ||
+           message.find("Invalid or unsupported protocol") != std::string_view::npos;
+}
+
+}  // namespace
+
+handshake::handshake(handshake_settings settings) : settings_(std::move(settings)) {}
+
+handshake::action handshake::write_frame() { return {step::write, out_, {}}; }
+
+handshake::action handshake::fail(std::error_code ec, std::string message) {
+    state_ = state::finished;
+    message_ = std::move(message);
+    return {step::failed, {}, ec};
+}
+
+handshake::action handshake::start() {
+    out_.clear();
+    if (auto ec = encode_request(out_, settings_.version, 0, options_request{})) return fail(ec, "encoding OPTIONS");
+    state_ = state::options_sent;
+    return write_frame();
+}
+
+handshake::action handshake::on_written() {
+    if (state_ == state::finished || state_ == state::initial) return fail(make_error_code(client_errc::protocol_violation), "handshake out of order");
+    return {step::read, {}, {}};
+}
+
+handshake::action handshake::on_io_error(std::error_code ec) {
+    return fail(ec, "connection lost during the handshake: " + ec.message());
+}
+
+handshake::action handshake::on_frame(frame&& f) {
+    if (auto ec = decompress_frame(f, scratch_)) return fail(ec, "undecodable compressed frame during the handshake");
+    if (!f.header.is_response) return fail(make_error_code(client_errc::protocol_violation), "the node sent a request frame");
+    if (f.header.op == opcode::error) return on_error_frame(f);
+    switch (state_) {
+    case state::options_sent: return on_supported(f);
+    case state::startup_sent: return on_startup_reply(f);
+    case state::auth_sent: return on_auth_reply(f);
+    default: return fail(make_error_code(client_errc::protocol_violation), "frame after the handshake ended");
+    }
+}
+
+handshake::action handshake::on_error_frame(const frame& f) {
+    response r;
+    if (auto ec = decode_response(f, r)) return fail(ec, "undecodable ERROR frame during the handshake");
+    const auto& err = std::get<error_response>(r.body);
+    if (err.code == server_errc::protocol_error && mentions_version(err.message) &&
+        settings_.version > protocol_version::v3) {
+        state_ = state::finished;
+        message_ = err.message;
+        return {step::retry_lower_version, {}, make_error_code(client_errc::unsupported_protocol_version)};
+    }
+    if (err.code == server_errc::bad_credentials)
+        return fail(make_error_code(client_errc::authentication_failed), err.message);
+    return fail(err.error_code(), err.message);
+}
+
+handshake::action handshake::on_supported(const frame& f) {
+    response r;
+    if (f.header.op != opcode::supported || decode_response(f, r))
+        return fail(make_error_code(client_errc::protocol_violation), "expected SUPPORTED in reply to OPTIONS");
+    const auto& sup = std::get<supported_response>(r.body);
+    if (const auto* versions = sup.find("CQL_VERSION"); versions && !versions->empty()) cql_version_ = versions->front();
+    if (const auto* algos = sup.find("COMPRESSION"))
+        compression_ = settings_.want_compression && std::find(algos->begin(), algos->end(), "lz4") != algos->end();
+    std::vector<std::pair<std::string_view, std::string_view>> options{{"CQL_VERSION", cql_version_}};
+    if (compression_) options.emplace_back("COMPRESSION", "lz4");
+    options.emplace_back("DRIVER_NAME", settings_.driver_name);
+    options.emplace_back("DRIVER_VERSION", settings_.driver_version);
+    out_.clear();
+    if (auto ec = encode_request(out_, settings_.version, 0, startup_request{options})) return fail(ec, "encoding STARTUP");
+    state_ = state::startup_sent;
+    return write_frame();
+}
+
+handshake::action handshake::on_startup_reply(const frame& f) {
+    if (f.header.op == opcode::ready) {
+        state_ = state::finished;
+        return {step::done, {}, {}};
+    }
+    response r;
+    if (f.header.op != opcode::authenticate || decode_response(f, r))
+        return fail(make_error_code(client_errc::protocol_violation), "expected READY or AUTHENTICATE in reply to STARTUP");
+    authenticator_ = std::get<authenticate_response>(r.body).authenticator;
+    if (settings_.username.empty())
+        return fail(make_error_code(client_errc::authentication_failed),
+                    "the node requires authentication (" + authenticator_ + ") but no username is configured");
+    // SASL PLAIN: authzid (empty) NUL authcid NUL password.
+    std::vector<std::uint8_t> token;
+    token.reserve(settings_.username.size() + settings_.password.size() + 2);
+    token.push_back(0);
+    token.insert(token.end(), settings_.username.begin(), settings_.username.end());
+    token.push_back(0);
+    token.insert(token.end(), settings_.password.begin(), settings_.password.end());
+    out_.clear();
+    auto ec = encode_request(out_, settings_.version, 0, auth_response_request{value_view::of(token)});
+    std::fill(token.begin(), token.end(), std::uint8_t{0});
+    if (ec) return fail(ec, "encoding AUTH_RESPONSE");
+    state_ = state::auth_sent;
+    return write_frame();
+}
+
+handshake::action handshake::on_auth_reply(const frame& f) {
+    // The frame holding the password is no longer needed.
+    std::fill(out_.begin(), out_.end(), std::uint8_t{0});
+    if (f.header.op == opcode::auth_success) {
+        state_ = state::finished;
+        return {step::done, {}, {}};
+    }
+    if (f.header.op == opcode::auth_challenge)
+        return fail(make_error_code(client_errc::authentication_failed),
+                    "the node sent an AUTH_CHALLENGE; only SASL PLAIN (PasswordAuthenticator) is supported");
+    return fail(make_error_code(client_errc::protocol_violation), "expected AUTH_SUCCESS in reply to AUTH_RESPONSE");
+}
+
+}  // namespace cql::detail

@@ -1,0 +1,69 @@
+// Sans-I/O connection handshake: OPTIONS -> SUPPORTED -> STARTUP -> READY, or AUTHENTICATE ->
+// AUTH_RESPONSE (SASL PLAIN) -> AUTH_SUCCESS. Tells its driver what to do next (write these bytes,
+// read a frame, done, failed, reconnect with a lower protocol version); it never touches a socket.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "protocol/frame.hpp"
+
+namespace cql::detail {
+
+struct handshake_settings {
+    protocol::protocol_version version = protocol::protocol_version::v4;
+    bool want_compression = true;
+    std::string username;  // empty: no credentials
+    std::string password;
+    std::string driver_name = "destination-cassandra-cql";
+    std::string driver_version = "0.1.0";
+};
+
+class handshake {
+public:
+    enum class step { write, read, done, failed, retry_lower_version };
+    struct action {
+        step next = step::failed;
+        std::span<const std::uint8_t> bytes{};  // for write
+        std::error_code ec{};                   // for failed
+    };
+
+    explicit handshake(handshake_settings settings);
+
+    action start();
+    action on_written();
+    // Feeds the next whole frame read from the node (compressed or not).
+    action on_frame(protocol::frame&& f);
+    action on_io_error(std::error_code ec);
+
+    protocol::protocol_version version() const noexcept { return settings_.version; }
+    bool compression() const noexcept { return compression_; }
+    const std::string& authenticator() const noexcept { return authenticator_; }
+    // The server's message or our explanation when failed; never contains the password.
+    const std::string& message() const noexcept { return message_; }
+
+private:
+    enum class state { initial, options_sent, startup_sent, auth_sent, finished };
+
+    action write_frame();
+    action fail(std::error_code ec, std::string message);
+    action on_supported(const protocol::frame& f);
+    action on_startup_reply(const protocol::frame& f);
+    action on_auth_reply(const protocol::frame& f);
+    // A frame that is an ERROR: a version refusal asks for a lower version, others fail.
+    action on_error_frame(const protocol::frame& f);
+
+    handshake_settings settings_;
+    state state_ = state::initial;
+    bool compression_ = false;
+    std::string cql_version_ = "3.0.0";
+    std::string authenticator_;
+    std::string message_;
+    std::vector<std::uint8_t> out_;
+    std::vector<std::uint8_t> scratch_;
+};
+
+}  // namespace cql::detail

@@ -1,0 +1,388 @@
+// Session: query plans (token-aware over DC-aware), execution with retries of idempotent
+// statements, transparent re-prepare, schema agreement after DDL, and PREPARE.
+#include <algorithm>
+
+#include "cql/detail/murmur3.hpp"
+#include "cql/detail/routing_key.hpp"
+#include "cql/detail/session_impl.hpp"
+#include "protocol/requests.hpp"
+
+namespace cql::detail {
+
+using namespace std::chrono_literals;
+using protocol::frame;
+
+namespace {
+
+// Completes a coroutine waiting on a request, through the strand (never inline in the connection).
+template <class Handler>
+class handler_request final : public request {
+public:
+    handler_request(Handler h, asio::any_io_executor ex) : handler_(std::move(h)), ex_(std::move(ex)) {}
+    void complete(std::error_code ec, protocol::frame&& response) override {
+        asio::post(ex_, [h = std::move(handler_), ec, f = std::move(response)]() mutable { h(ec, std::move(f)); });
+    }
+
+private:
+    Handler handler_;
+    asio::any_io_executor ex_;
+};
+
+bool connection_broken(std::error_code ec) {
+    return ec == client_errc::connection_closed || ec == client_errc::request_timeout || ec == client_errc::unknown_stream ||
+           ec == client_errc::too_many_orphans || ec == client_errc::protocol_violation ||
+           ec.category() == asio::error::get_system_category() || ec.category() == asio::error::get_misc_category();
+}
+
+// Server errors after which another attempt of an idempotent statement may succeed.
+bool retryable(const protocol::error_response& e) {
+    using protocol::server_errc;
+    switch (e.code) {
+    case server_errc::overloaded:
+    case server_errc::is_bootstrapping:
+    case server_errc::unavailable: return true;
+    case server_errc::write_timeout: {
+        const auto* wt = std::get_if<protocol::write_timeout_info>(&e.details);
+        return wt && (wt->kind() == protocol::write_type_kind::simple || wt->kind() == protocol::write_type_kind::batch_log);
+    }
+    default: return false;
+    }
+}
+
+}  // namespace
+
+struct session_impl::work {
+    bool is_bound = false;
+    statement simple;
+    bound_statement bound;
+    result_callback cb;
+    std::string keyspace;
+    std::optional<std::int64_t> token;
+    // Serialized values and where each sits in values_buf, for the version they were encoded for.
+    std::vector<std::uint8_t> values_buf;
+    std::vector<protocol::value_view> views;
+    std::optional<protocol::protocol_version> encoded_for;
+    diagnostics diag;
+
+    const statement_options& options() const { return is_bound ? bound.options : simple.options; }
+};
+
+std::error_code session_impl::encode(work& w, const connection& c, std::vector<std::uint8_t>& out) {
+    const auto v = c.version();
+    if (w.encoded_for != v) {
+        w.values_buf.clear();
+        protocol::byte_writer bw(w.values_buf);
+        std::vector<std::size_t> starts;
+        const std::size_t n = w.is_bound ? w.bound.values.size() : w.simple.values.size();
+        if (w.is_bound && n != w.bound.prepared.variables().size()) {
+            w.diag.message = "the statement has " + std::to_string(w.bound.prepared.variables().size()) +
+                             " bind markers but " + std::to_string(n) + " values were given";
+            return make_error_code(protocol::errc::invalid_value);
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            starts.push_back(w.values_buf.size());
+            const auto& type = w.is_bound ? w.bound.prepared.variables()[i].type : w.simple.values[i].first;
+            const auto& val = w.is_bound ? w.bound.values[i] : w.simple.values[i].second;
+            if (auto ec = protocol::encode_value(bw, type, val, v)) {
+                w.diag.message = "value " + std::to_string(i) + " does not fit its type " + type.to_cql();
+                return ec;
+            }
+        }
+        w.views.clear();
+        for (auto at : starts) {
+            protocol::byte_reader r({w.values_buf.data() + at, w.values_buf.size() - at});
+            w.views.push_back(r.value());
+        }
+        w.encoded_for = v;
+    }
+    const auto& o = w.options();
+    protocol::query_parameters p;
+    p.cl = o.consistency.value_or(cfg_.default_consistency);
+    p.values = w.views;
+    p.page_size = o.page_size > 0 ? o.page_size : -1;
+    if (o.paging_state) p.paging_state = protocol::bytes_view(*o.paging_state);
+    p.serial_consistency = o.serial_consistency;
+    p.default_timestamp = o.timestamp;
+    out.clear();
+    if (w.is_bound) return protocol::encode_request(out, v, 0, protocol::execute_request{w.bound.prepared.info()->id, p});
+    return protocol::encode_request(out, v, 0, protocol::query_request{w.simple.query, p});
+}
+
+std::vector<host*> session_impl::query_plan(const std::optional<std::int64_t>& token, const std::string& keyspace) {
+    std::vector<host*> plan;
+    auto usable = [](const host& h) { return h.in_use && !h.removed && h.up; };
+    if (token && !keyspace.empty()) {
+        if (const auto* rm = replicas_for(keyspace)) {
+            auto reps = rm->replicas(*token);
+            // Local replicas first, least busy first among them.
+            std::vector<host*> local;
+            for (auto id : reps)
+                if (id < hosts_.size() && usable(*hosts_[id]) && hosts_[id]->datacenter == local_dc_) local.push_back(hosts_[id].get());
+            std::stable_sort(local.begin(), local.end(), [](host* a, host* b) {
+                auto ca = a->least_busy(), cb = b->least_busy();
+                std::size_t la = ca ? ca->load() : SIZE_MAX, lb = cb ? cb->load() : SIZE_MAX;
+                return la < lb;
+            });
+            plan = std::move(local);
+        }
+    }
+    // Then the other local hosts, round robin; then remote ones when allowed.
+    const std::size_t n = hosts_.size();
+    const std::size_t start = n ? round_robin_++ % n : 0;
+    for (int pass = 0; pass < 2; ++pass)
+        for (std::size_t i = 0; i < n; ++i) {
+            host* h = hosts_[(start + i) % n].get();
+            const bool local = h->datacenter == local_dc_;
+            if (!usable(*h) || (pass == 0) != local) continue;
+            if (std::find(plan.begin(), plan.end(), h) == plan.end()) plan.push_back(h);
+        }
+    return plan;
+}
+
+asio::awaitable<attempt_outcome> session_impl::send(std::shared_ptr<connection> c, std::vector<std::uint8_t> bytes) {
+    attempt_outcome out;
+    auto token = asio::redirect_error(asio::use_awaitable, out.ec);
+    const auto timeout = cfg_.request_timeout;
+    out.response = co_await asio::async_initiate<decltype(token), void(std::error_code, frame)>(
+        [&c, &bytes, timeout, ex = asio::any_io_executor(strand_)](auto handler) {
+            auto r = std::make_unique<handler_request<decltype(handler)>>(std::move(handler), ex);
+            r->frame = std::move(bytes);
+            r->deadline = std::chrono::steady_clock::now() + timeout;
+            c->send(std::move(r));
+        },
+        token);
+    co_return out;
+}
+
+asio::awaitable<std::error_code> session_impl::reprepare(const std::shared_ptr<connection>& c, work& w) {
+    const auto& info = *w.bound.prepared.info();
+    std::vector<std::uint8_t> bytes;
+    if (auto ec = protocol::encode_request(bytes, c->version(), 0, protocol::prepare_request{info.query})) co_return ec;
+    auto got = co_await send(c, std::move(bytes));
+    if (got.ec) co_return got.ec;
+    protocol::response r;
+    if (auto ec = protocol::decode_response(got.response, r)) co_return ec;
+    if (auto* err = std::get_if<protocol::error_response>(&r.body)) {
+        w.diag.message = err->message;
+        w.diag.server_error = *err;
+        co_return err->error_code();
+    }
+    co_return std::error_code{};
+}
+
+asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
+    auto finish = [&](std::error_code ec, result r) {
+        r.diag = std::move(w->diag);
+        auto cb = std::move(w->cb);
+        cb(ec, std::move(r));
+    };
+    if (!connected_ || closed_) {
+        w->diag.message = closed_ ? "the session is closed" : "the session is not connected";
+        finish(make_error_code(closed_ ? client_errc::connection_closed : client_errc::no_host_available), {});
+        co_return;
+    }
+    auto plan = query_plan(w->token, w->keyspace);
+    const bool idempotent = w->options().idempotent;
+    const int max_attempts = idempotent ? std::max(1, cfg_.max_attempts) : 1;
+    std::error_code last = make_error_code(client_errc::no_host_available);
+    std::string tried;
+    bool reprepared = false;
+    asio::steady_timer pause(strand_);
+    std::size_t next = 0;
+    for (int attempt = 0; attempt < max_attempts && !plan.empty();) {
+        // Hosts without an open connection are skipped (and reconnected), not counted as attempts.
+        std::shared_ptr<connection> conn;
+        host* h = nullptr;
+        for (std::size_t k = 0; k < plan.size() && !conn; ++k) {
+            h = plan[(next + k) % plan.size()];
+            conn = h->least_busy();
+            if (!conn) fill_pool(*h);
+            else next = (next + k) % plan.size();
+        }
+        if (!conn) break;
+        std::vector<std::uint8_t> bytes;
+        if (auto ec = encode(*w, *conn, bytes)) {
+            finish(ec, {});
+            co_return;
+        }
+        ++h->requests_sent;
+        ++attempt;
+        w->diag.attempts = attempt;
+        w->diag.host = h->label;
+        tried += (tried.empty() ? "" : ", ") + h->label;
+        auto got = co_await send(conn, std::move(bytes));
+        if (got.ec) {
+            last = got.ec;
+            w->diag.message = h->label + ": " + (conn->message().empty() ? got.ec.message() : conn->message());
+            if (!idempotent || !connection_broken(got.ec)) break;
+            next = (next + 1) % plan.size();
+            continue;
+        }
+        protocol::response resp;
+        if (auto ec = protocol::decode_response(got.response, resp)) {
+            w->diag.message = h->label + " sent an undecodable response: " + ec.message();
+            conn->close(ec);
+            finish(ec, {});
+            co_return;
+        }
+        if (auto* err = std::get_if<protocol::error_response>(&resp.body)) {
+            last = err->error_code();
+            w->diag.message = err->message;
+            w->diag.server_error = *err;
+            if (err->code == protocol::server_errc::unprepared && w->is_bound && !reprepared) {
+                // The node lost the statement (e.g. it restarted): prepare it there again, then retry once.
+                reprepared = true;
+                --attempt;
+                if (auto ec = co_await reprepare(conn, *w)) {
+                    last = ec;
+                    break;
+                }
+                continue;
+            }
+            if (!idempotent || !retryable(*err)) break;
+            next = (next + 1) % plan.size();
+            pause.expires_after(std::chrono::milliseconds(20 << std::min(attempt, 6)));
+            std::error_code ignored;
+            co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+            continue;
+        }
+        result out;
+        auto* res = std::get_if<protocol::result>(&resp.body);
+        if (!res) {
+            finish(make_error_code(client_errc::protocol_violation), {});
+            co_return;
+        }
+        if (auto* rows = std::get_if<protocol::rows_result>(res)) out = result(std::move(*rows), conn->version());
+        out.set_warnings(std::move(resp.extras.warnings));
+        if (auto* sc = std::get_if<protocol::schema_change_event>(res)) {
+            out.set_schema_change(*sc);
+            co_await wait_schema_agreement();
+            co_await refresh_keyspaces();
+        }
+        w->diag.message.clear();
+        finish({}, std::move(out));
+        co_return;
+    }
+    if (plan.empty() || w->diag.attempts == 0) {
+        std::string dc = local_dc_.empty() ? "" : " in datacenter " + local_dc_;
+        w->diag.message = "no node" + dc + " has an open connection";
+        last = make_error_code(client_errc::no_host_available);
+    }
+    finish(last, {});
+}
+
+void session_impl::execute(statement st, result_callback cb) {
+    auto w = std::make_shared<work>();
+    w->simple = std::move(st);
+    w->cb = std::move(cb);
+    auto self = shared_from_this();
+    asio::dispatch(strand_, [self, w]() { asio::co_spawn(self->strand_, self->run(w), asio::detached); });
+}
+
+void session_impl::execute(bound_statement st, result_callback cb) {
+    auto w = std::make_shared<work>();
+    w->is_bound = true;
+    w->bound = std::move(st);
+    w->cb = std::move(cb);
+    if (!w->bound.prepared.valid()) {
+        w->diag.message = "the bound statement was not prepared";
+        result r;
+        r.diag = std::move(w->diag);
+        w->cb(make_error_code(client_errc::prepared_statement_missing), std::move(r));
+        return;
+    }
+    const auto& info = *w->bound.prepared.info();
+    w->keyspace = info.keyspace;
+    // Routing: the partition key components, serialized, hashed as Cassandra does.
+    if (!info.pk_indexes.empty() && w->bound.values.size() == info.variables.size()) {
+        std::vector<std::uint8_t> buf;
+        protocol::byte_writer bw(buf);
+        std::vector<std::size_t> starts;
+        bool ok = true;
+        for (auto i : info.pk_indexes) {
+            starts.push_back(buf.size());
+            ok = ok && i < info.variables.size() && !protocol::encode_value(bw, info.variables[i].type, w->bound.values[i], version_);
+        }
+        if (ok) {
+            std::vector<protocol::bytes_view> parts;
+            for (auto at : starts) {
+                protocol::byte_reader r({buf.data() + at, buf.size() - at});
+                auto v = r.value();
+                if (v.state != protocol::value_view::kind::present) ok = false;
+                parts.push_back(v.data);
+            }
+            std::vector<std::uint8_t> scratch;
+            std::int64_t token = 0;
+            if (ok && !routing_token(parts, scratch, token)) w->token = token;
+        }
+    }
+    auto self = shared_from_this();
+    asio::dispatch(strand_, [self, w]() { asio::co_spawn(self->strand_, self->run(w), asio::detached); });
+}
+
+void session_impl::prepare(std::string query, prepared_callback cb) {
+    auto self = shared_from_this();
+    asio::dispatch(strand_, [self, q = std::move(query), cb = std::move(cb)]() mutable {
+        asio::co_spawn(self->strand_, self->run_prepare(std::move(q), std::move(cb)), asio::detached);
+    });
+}
+
+asio::awaitable<void> session_impl::run_prepare(std::string query, prepared_callback cb) {
+    if (auto it = prepared_.find(query); it != prepared_.end()) {
+        cb({}, prepared_statement(it->second));
+        co_return;
+    }
+    prepared_statement failed;
+    std::error_code last = make_error_code(client_errc::no_host_available);
+    failed.diag.message = "no node has an open connection";
+    if (connected_ && !closed_) {
+        for (host* h : query_plan(std::nullopt, {})) {
+            auto conn = h->least_busy();
+            if (!conn) continue;
+            std::vector<std::uint8_t> bytes;
+            if (auto ec = protocol::encode_request(bytes, conn->version(), 0, protocol::prepare_request{query})) {
+                cb(ec, std::move(failed));
+                co_return;
+            }
+            failed.diag.host = h->label;
+            ++failed.diag.attempts;
+            auto got = co_await send(conn, std::move(bytes));
+            if (got.ec) {
+                last = got.ec;
+                failed.diag.message = h->label + ": " + got.ec.message();
+                if (connection_broken(got.ec)) continue;  // preparing is idempotent
+                break;
+            }
+            protocol::response resp;
+            if (auto ec = protocol::decode_response(got.response, resp)) {
+                last = ec;
+                break;
+            }
+            if (auto* err = std::get_if<protocol::error_response>(&resp.body)) {
+                last = err->error_code();
+                failed.diag.message = err->message;
+                failed.diag.server_error = *err;
+                break;
+            }
+            auto* res = std::get_if<protocol::result>(&resp.body);
+            auto* prep = res ? std::get_if<protocol::prepared_result>(res) : nullptr;
+            if (!prep) {
+                last = make_error_code(client_errc::protocol_violation);
+                break;
+            }
+            auto info = std::make_shared<prepared_info>();
+            info->query = query;
+            info->id = std::move(prep->id);
+            info->variables = std::move(prep->metadata.columns);
+            info->pk_indexes = std::move(prep->metadata.pk_indexes);
+            info->result_metadata = std::move(prep->result_metadata);
+            if (!info->variables.empty()) info->keyspace = info->variables.front().keyspace;
+            prepared_[query] = info;
+            cb({}, prepared_statement(std::move(info)));
+            co_return;
+        }
+    }
+    cb(last, std::move(failed));
+}
+
+}  // namespace cql::detail

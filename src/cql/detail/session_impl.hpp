@@ -1,0 +1,100 @@
+// The machinery behind cql::session: control connection and cluster metadata, pools, query plans,
+// execution with retries and re-prepare, schema agreement. Everything runs on one strand.
+#pragma once
+
+#include <asio.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cql/config.hpp"
+#include "cql/detail/connection.hpp"
+#include "cql/detail/host.hpp"
+#include "cql/detail/prepared_info.hpp"
+#include "cql/detail/token_ring.hpp"
+#include "cql/session.hpp"
+
+namespace cql::detail {
+
+// What one attempt produced: a response frame, or an error with its diagnostics.
+struct attempt_outcome {
+    std::error_code ec;
+    protocol::frame response;
+};
+
+class session_impl : public std::enable_shared_from_this<session_impl> {
+public:
+    using strand = asio::strand<asio::any_io_executor>;
+
+    session_impl(asio::any_io_executor ex, session_config cfg);
+
+    const strand& executor() const noexcept { return strand_; }
+    const session_config& config() const noexcept { return cfg_; }
+    diagnostics last_error() const { return last_error_; }
+    std::vector<host_info> snapshot() const;
+    std::vector<std::string> replica_labels(const std::string& keyspace, std::int64_t token);
+    protocol::protocol_version version() const noexcept { return version_; }
+
+    void connect(done_callback cb);
+    void execute(statement st, result_callback cb);
+    void execute(bound_statement st, result_callback cb);
+    void prepare(std::string query, prepared_callback cb);
+    void close();
+
+private:
+    struct work;  // one statement being executed
+
+    // Connecting and metadata (session_metadata.cpp).
+    asio::awaitable<std::error_code> do_connect();
+    asio::awaitable<std::error_code> open_control(const std::vector<asio::ip::tcp::endpoint>& candidates);
+    asio::awaitable<std::error_code> refresh_topology();
+    asio::awaitable<std::error_code> refresh_keyspaces();
+    asio::awaitable<void> wait_schema_agreement();
+    asio::awaitable<std::error_code> control_query(std::string cql, result& out);
+    void on_event(protocol::event&& ev);
+    void on_control_closed();
+    asio::awaitable<void> reconnect_control();
+    host& upsert_host(const asio::ip::tcp::endpoint& ep);
+    void rebuild_ring();
+    const replica_map* replicas_for(const std::string& keyspace);
+
+    // Pools (session_pool.cpp).
+    connection_options connection_opts() const;
+    void fill_pool(host& h);
+    asio::awaitable<void> open_pool_connection(std::size_t host_index);
+    void schedule_reconnect(host& h);
+
+    // Execution (session_execute.cpp).
+    std::vector<host*> query_plan(const std::optional<std::int64_t>& token, const std::string& keyspace);
+    asio::awaitable<void> run(std::shared_ptr<work> w);
+    asio::awaitable<attempt_outcome> send(std::shared_ptr<connection> c, std::vector<std::uint8_t> frame);
+    asio::awaitable<std::error_code> reprepare(const std::shared_ptr<connection>& c, work& w);
+    asio::awaitable<void> run_prepare(std::string query, prepared_callback cb);
+    std::error_code encode(work& w, const connection& c, std::vector<std::uint8_t>& out);
+
+    strand strand_;
+    session_config cfg_;
+    std::shared_ptr<asio::ssl::context> tls_;
+    std::vector<std::unique_ptr<host>> hosts_;
+    std::shared_ptr<connection> control_;
+    std::size_t control_host_ = 0;
+    std::string local_dc_;
+    token_ring ring_;
+    std::map<std::string, replication_strategy> keyspaces_;
+    std::map<std::string, replica_map> replica_cache_;
+    std::map<std::string, std::shared_ptr<const prepared_info>> prepared_;
+    protocol::protocol_version version_ = protocol::protocol_version::v4;
+    bool use_peers_v2_ = true;
+    bool connected_ = false;
+    bool closed_ = false;
+    bool refreshing_ = false;
+    std::size_t round_robin_ = 0;
+    std::minstd_rand rng_{std::random_device{}()};
+    diagnostics last_error_;
+};
+
+}  // namespace cql::detail

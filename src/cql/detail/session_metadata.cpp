@@ -1,0 +1,389 @@
+// Session: connecting, the control connection, topology and schema metadata, server events.
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "cql/detail/session_impl.hpp"
+#include "protocol/requests.hpp"
+
+namespace cql::detail {
+
+using namespace std::chrono_literals;
+using asio::ip::tcp;
+
+namespace {
+
+// "host", "host:port", "[v6]" or "[v6]:port".
+bool split_contact_point(const std::string& cp, std::uint16_t default_port, std::string& host, std::uint16_t& port) {
+    std::string s = cp;
+    s.erase(0, s.find_first_not_of(" \t"));
+    s.erase(s.find_last_not_of(" \t") + 1);
+    if (s.empty()) return false;
+    port = default_port;
+    std::string port_text;
+    if (s.front() == '[') {
+        auto close = s.find(']');
+        if (close == std::string::npos) return false;
+        host = s.substr(1, close - 1);
+        if (close + 1 < s.size()) {
+            if (s[close + 1] != ':') return false;
+            port_text = s.substr(close + 2);
+        }
+    } else if (std::count(s.begin(), s.end(), ':') == 1) {
+        host = s.substr(0, s.find(':'));
+        port_text = s.substr(s.find(':') + 1);
+    } else {
+        host = s;
+    }
+    if (!port_text.empty()) {
+        unsigned v = 0;
+        auto [p, e] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), v);
+        if (e != std::errc{} || p != port_text.data() + port_text.size() || v == 0 || v > 65535) return false;
+        port = static_cast<std::uint16_t>(v);
+    }
+    return !host.empty();
+}
+
+std::string text_or(const result& r, std::size_t row, const char* column, std::string fallback = {}) {
+    int c = r.column_index(column);
+    if (c < 0) return fallback;
+    return r.get_text(row, static_cast<std::size_t>(c)).value_or(fallback);
+}
+
+std::optional<asio::ip::address> inet_of(const result& r, std::size_t row, const char* column) {
+    int c = r.column_index(column);
+    if (c < 0) return std::nullopt;
+    std::error_code ec;
+    auto v = r.value(row, static_cast<std::size_t>(c), ec);
+    const auto* a = v.get_if<protocol::inet_address>();
+    if (ec || !a) return std::nullopt;
+    if (a->size == 4) return asio::ip::address_v4({a->bytes[0], a->bytes[1], a->bytes[2], a->bytes[3]});
+    asio::ip::address_v6::bytes_type b;
+    std::copy_n(a->bytes.begin(), 16, b.begin());
+    return asio::ip::address_v6(b);
+}
+
+std::vector<std::int64_t> tokens_of(const result& r, std::size_t row) {
+    std::vector<std::int64_t> out;
+    int c = r.column_index("tokens");
+    if (c < 0) return out;
+    std::error_code ec;
+    auto v = r.value(row, static_cast<std::size_t>(c), ec);
+    if (const auto* list = v.get_if<protocol::cql_list>()) {
+        for (const auto& t : *list)
+            if (const auto* s = t.get_if<std::string>()) {
+                std::int64_t tok = 0;
+                if (std::from_chars(s->data(), s->data() + s->size(), tok).ec == std::errc{}) out.push_back(tok);
+            }
+    }
+    return out;
+}
+
+}  // namespace
+
+asio::awaitable<std::error_code> session_impl::do_connect() {
+    std::vector<tcp::endpoint> candidates;
+    tcp::resolver resolver(strand_);
+    std::string bad;
+    for (const auto& cp : cfg_.contact_points) {
+        std::string name;
+        std::uint16_t port = 0;
+        if (!split_contact_point(cp, cfg_.default_port, name, port)) {
+            bad += (bad.empty() ? "" : ", ") + ("'" + cp + "'");
+            continue;
+        }
+        std::error_code ec;
+        auto found = co_await resolver.async_resolve(name, std::to_string(port), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            last_error_.message += "cannot resolve " + name + ": " + ec.message() + "; ";
+            continue;
+        }
+        for (const auto& e : found) candidates.push_back(e.endpoint());
+    }
+    if (!bad.empty()) {
+        last_error_.message = "invalid contact point " + bad + " (expected host or host:port)";
+        co_return make_error_code(client_errc::invalid_config);
+    }
+    if (candidates.empty()) {
+        if (last_error_.message.empty()) last_error_.message = "no contact point configured";
+        co_return make_error_code(client_errc::no_host_available);
+    }
+    if (auto ec = co_await open_control(candidates)) co_return ec;
+    if (auto ec = co_await refresh_topology()) co_return ec;
+    if (auto ec = co_await refresh_keyspaces()) co_return ec;
+    for (auto& h : hosts_) fill_pool(*h);
+    connected_ = true;
+    co_return std::error_code{};
+}
+
+asio::awaitable<std::error_code> session_impl::open_control(const std::vector<tcp::endpoint>& candidates) {
+    std::error_code last = make_error_code(client_errc::no_host_available);
+    std::string why;
+    for (const auto& ep : candidates) {
+        auto label = ep.address().to_string() + ":" + std::to_string(ep.port());
+        auto c = std::make_shared<connection>(strand_, ep, label, connection_opts());
+        auto ec = co_await c->open();
+        if (ec) {
+            why += label + ": " + c->message() + "; ";
+            last = ec;
+            // Wrong credentials or TLS trust are the same on every node: no point going on.
+            if (ec == client_errc::authentication_failed || ec == client_errc::tls_handshake_failed) break;
+            continue;
+        }
+        version_ = c->version();
+        std::weak_ptr<session_impl> weak = shared_from_this();
+        c->on_event = [weak](protocol::event&& e) {
+            if (auto s = weak.lock()) s->on_event(std::move(e));
+        };
+        c->on_closed = [weak](std::error_code) {
+            if (auto s = weak.lock()) s->on_control_closed();
+        };
+        control_ = c;
+        upsert_host(ep);
+        control_host_ = upsert_host(ep).index;
+        // Register for the events that change routing and metadata.
+        std::vector<std::uint8_t> frame;
+        std::string_view events[] = {"TOPOLOGY_CHANGE", "STATUS_CHANGE", "SCHEMA_CHANGE"};
+        if (!protocol::encode_request(frame, version_, 0, protocol::register_request{events})) {
+            auto out = co_await send(control_, std::move(frame));
+            if (out.ec || out.response.header.op != protocol::opcode::ready) {
+                why = label + ": REGISTER for events failed";
+                last = out.ec ? out.ec : make_error_code(client_errc::protocol_violation);
+                control_->close(last);
+                control_.reset();
+                continue;
+            }
+        }
+        last_error_.clear();
+        co_return std::error_code{};
+    }
+    last_error_.message = why.empty() ? "no host could be reached" : why.substr(0, why.size() - 2);
+    co_return last;
+}
+
+host& session_impl::upsert_host(const tcp::endpoint& ep) {
+    for (auto& h : hosts_)
+        if (h->endpoint == ep) return *h;
+    auto h = std::make_unique<host>();
+    h->index = hosts_.size();
+    h->endpoint = ep;
+    h->label = ep.address().to_string() + ":" + std::to_string(ep.port());
+    hosts_.push_back(std::move(h));
+    return *hosts_.back();
+}
+
+asio::awaitable<std::error_code> session_impl::control_query(std::string cql, result& out) {
+    if (!control_ || !control_->is_open()) co_return make_error_code(client_errc::connection_closed);
+    std::vector<std::uint8_t> frame;
+    protocol::query_request q{cql, {}};
+    q.params.cl = protocol::consistency::one;
+    if (auto ec = protocol::encode_request(frame, control_->version(), 0, q)) co_return ec;
+    auto got = co_await send(control_, std::move(frame));
+    if (got.ec) co_return got.ec;
+    protocol::response r;
+    if (auto ec = protocol::decode_response(got.response, r)) co_return ec;
+    if (auto* err = std::get_if<protocol::error_response>(&r.body)) {
+        out.diag.message = err->message;
+        out.diag.server_error = *err;
+        co_return err->error_code();
+    }
+    auto* res = std::get_if<protocol::result>(&r.body);
+    if (!res) co_return make_error_code(client_errc::protocol_violation);
+    if (auto* rows = std::get_if<protocol::rows_result>(res)) out = result(std::move(*rows), control_->version());
+    co_return std::error_code{};
+}
+
+asio::awaitable<std::error_code> session_impl::refresh_topology() {
+    result local;
+    if (auto ec = co_await control_query("SELECT * FROM system.local WHERE key='local'", local)) {
+        last_error_.message = "reading system.local: " + local.diag.message;
+        co_return ec;
+    }
+    result peers;
+    std::error_code ec;
+    if (use_peers_v2_) {
+        ec = co_await control_query("SELECT * FROM system.peers_v2", peers);
+        if (ec == protocol::server_errc::invalid) use_peers_v2_ = false;  // before Cassandra 4.0
+    }
+    if (!use_peers_v2_) ec = co_await control_query("SELECT * FROM system.peers", peers);
+    if (ec) {
+        last_error_.message = "reading system.peers: " + peers.diag.message;
+        co_return ec;
+    }
+    std::vector<bool> seen(hosts_.size(), false);
+    if (local.size() == 1) {
+        // The control node is known by the address we connected to, whatever rpc_address says.
+        host& h = *hosts_[control_host_];
+        h.datacenter = text_or(local, 0, "data_center");
+        h.rack = text_or(local, 0, "rack");
+        h.release_version = text_or(local, 0, "release_version");
+        h.tokens = tokens_of(local, 0);
+        h.up = true;
+        seen[control_host_] = true;
+    }
+    for (std::size_t row = 0; row < peers.size(); ++row) {
+        auto peer = inet_of(peers, row, "peer");
+        auto rpc = inet_of(peers, row, use_peers_v2_ ? "native_address" : "rpc_address");
+        if (!rpc || rpc->is_unspecified()) rpc = peer;  // rpc_address 0.0.0.0: the node listens everywhere
+        if (!rpc) continue;
+        std::uint16_t port = cfg_.default_port;
+        if (use_peers_v2_) {
+            int c = peers.column_index("native_port");
+            if (c >= 0)
+                if (auto p = peers.get_int32(row, static_cast<std::size_t>(c)); p && *p > 0) port = static_cast<std::uint16_t>(*p);
+        }
+        host& h = upsert_host(tcp::endpoint(*rpc, port));
+        if (h.index >= seen.size()) seen.resize(h.index + 1, false);
+        seen[h.index] = true;
+        h.removed = false;
+        h.datacenter = text_or(peers, row, "data_center");
+        h.rack = text_or(peers, row, "rack");
+        h.release_version = text_or(peers, row, "release_version");
+        h.tokens = tokens_of(peers, row);
+    }
+    for (auto& h : hosts_)
+        if (h->index < seen.size() && !seen[h->index]) h->removed = true;
+    if (local_dc_.empty()) local_dc_ = cfg_.local_datacenter.empty() ? hosts_[control_host_]->datacenter : cfg_.local_datacenter;
+    bool dc_known = false;
+    for (auto& h : hosts_) {
+        h->in_use = !h->removed && (h->datacenter == local_dc_ || cfg_.allow_remote_datacenters);
+        dc_known = dc_known || (!h->removed && h->datacenter == local_dc_);
+    }
+    if (!dc_known) {
+        std::string dcs;
+        for (auto& h : hosts_)
+            if (!h->removed && dcs.find(h->datacenter) == std::string::npos) dcs += (dcs.empty() ? "" : ", ") + h->datacenter;
+        last_error_.message = "no node in datacenter '" + local_dc_ + "'; the cluster has: " + dcs;
+        co_return make_error_code(client_errc::invalid_config);
+    }
+    rebuild_ring();
+    co_return std::error_code{};
+}
+
+void session_impl::rebuild_ring() {
+    std::vector<host_location> locations;
+    std::vector<std::pair<std::int64_t, host_id>> owners;
+    for (auto& h : hosts_) {
+        locations.push_back({h->datacenter, h->rack});
+        if (h->removed) continue;
+        for (auto t : h->tokens) owners.emplace_back(t, h->index);
+    }
+    ring_ = token_ring(std::move(locations), std::move(owners));
+    replica_cache_.clear();
+}
+
+asio::awaitable<std::error_code> session_impl::refresh_keyspaces() {
+    result rows;
+    if (auto ec = co_await control_query("SELECT keyspace_name, replication FROM system_schema.keyspaces", rows)) {
+        last_error_.message = "reading system_schema.keyspaces: " + rows.diag.message;
+        co_return ec;
+    }
+    keyspaces_.clear();
+    for (std::size_t row = 0; row < rows.size(); ++row) {
+        auto name = rows.get_text(row, 0);
+        std::error_code ec;
+        auto v = rows.value(row, 1, ec);
+        const auto* m = v.get_if<protocol::cql_map>();
+        if (!name || ec || !m) continue;
+        std::map<std::string, std::string> options;
+        for (const auto& [k, val] : *m)
+            if (k.get_if<std::string>() && val.get_if<std::string>()) options[*k.get_if<std::string>()] = *val.get_if<std::string>();
+        keyspaces_[*name] = parse_replication(options);
+    }
+    replica_cache_.clear();
+    co_return std::error_code{};
+}
+
+const replica_map* session_impl::replicas_for(const std::string& keyspace) {
+    auto it = replica_cache_.find(keyspace);
+    if (it != replica_cache_.end()) return &it->second;
+    auto ks = keyspaces_.find(keyspace);
+    if (ks == keyspaces_.end() || ring_.empty()) return nullptr;
+    return &replica_cache_.emplace(keyspace, replica_map(ring_, ks->second)).first->second;
+}
+
+asio::awaitable<void> session_impl::wait_schema_agreement() {
+    const auto deadline = std::chrono::steady_clock::now() + cfg_.schema_agreement_timeout;
+    asio::steady_timer pause(strand_);
+    while (std::chrono::steady_clock::now() < deadline && !closed_) {
+        result local, peers;
+        auto ec = co_await control_query("SELECT schema_version FROM system.local WHERE key='local'", local);
+        if (!ec) ec = co_await control_query(use_peers_v2_ ? "SELECT native_address, schema_version FROM system.peers_v2"
+                                                           : "SELECT rpc_address, schema_version FROM system.peers", peers);
+        if (!ec) {
+            std::set<std::string> versions;
+            if (auto v = local.get_uuid(0, 0)) versions.insert(std::string(v->begin(), v->end()));
+            for (std::size_t row = 0; row < peers.size(); ++row) {
+                auto addr = inet_of(peers, row, use_peers_v2_ ? "native_address" : "rpc_address");
+                bool up = true;
+                for (auto& h : hosts_)
+                    if (addr && h->endpoint.address() == *addr) up = h->up;
+                if (auto v = peers.get_uuid(row, 1); v && up) versions.insert(std::string(v->begin(), v->end()));
+            }
+            if (versions.size() <= 1) co_return;
+        }
+        pause.expires_after(200ms);
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+void session_impl::on_event(protocol::event&& ev) {
+    if (closed_) return;
+    auto address_of = [](const protocol::inet_address& a) -> std::optional<asio::ip::address> {
+        if (a.size == 4) return asio::ip::address_v4({a.bytes[0], a.bytes[1], a.bytes[2], a.bytes[3]});
+        if (a.size != 16) return std::nullopt;
+        asio::ip::address_v6::bytes_type b;
+        std::copy_n(a.bytes.begin(), 16, b.begin());
+        return asio::ip::address_v6(b);
+    };
+    auto self = shared_from_this();
+    if (auto* st = std::get_if<protocol::status_change_event>(&ev)) {
+        auto addr = address_of(st->address);
+        for (auto& h : hosts_) {
+            if (!addr || h->endpoint.address() != *addr) continue;
+            h->up = st->change == protocol::status_change::up;
+            if (h->up) {
+                h->failed_attempts = 0;
+                fill_pool(*h);
+            }
+        }
+        return;
+    }
+    const bool schema = std::holds_alternative<protocol::schema_change_event>(ev);
+    if (schema && std::get<protocol::schema_change_event>(ev).target != protocol::schema_change_target::keyspace) return;
+    if (refreshing_) return;
+    refreshing_ = true;
+    asio::co_spawn(strand_, [self, schema]() -> asio::awaitable<void> {
+        if (schema) co_await self->refresh_keyspaces();
+        else if (!co_await self->refresh_topology())
+            for (auto& h : self->hosts_) self->fill_pool(*h);
+        self->refreshing_ = false;
+    }, asio::detached);
+}
+
+void session_impl::on_control_closed() {
+    if (closed_) return;
+    auto self = shared_from_this();
+    asio::co_spawn(strand_, [self]() { return self->reconnect_control(); }, asio::detached);
+}
+
+asio::awaitable<void> session_impl::reconnect_control() {
+    asio::steady_timer pause(strand_);
+    auto delay = cfg_.reconnect_base_delay;
+    while (!closed_) {
+        std::vector<tcp::endpoint> candidates;
+        for (auto& h : hosts_)
+            if (!h->removed && h->in_use && h->index != control_host_) candidates.push_back(h->endpoint);
+        candidates.push_back(hosts_[control_host_]->endpoint);
+        if (!co_await open_control(candidates)) {
+            if (!co_await refresh_topology()) co_await refresh_keyspaces();
+            co_return;
+        }
+        pause.expires_after(delay);
+        std::error_code ec;
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        delay = std::min(delay * 2, cfg_.reconnect_max_delay);
+    }
+}
+
+}  // namespace cql::detail

@@ -1,0 +1,54 @@
+// Requests waiting to be written, and the batch being written: waiting frames get their stream id at
+// write time and are coalesced into one contiguous buffer, one socket write for many requests.
+// Sans-I/O: the caller does the writing and tells commit_write() how much went out.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <system_error>
+#include <vector>
+
+#include "cql/detail/request.hpp"
+#include "cql/detail/stream_table.hpp"
+
+namespace cql::detail {
+
+class write_queue {
+public:
+    static constexpr std::size_t default_max_batch = 256 * 1024;
+
+    // Appends r to the FIFO. A frame shorter than a frame header cannot be patched: such a request
+    // is completed at once with client_errc::protocol_violation.
+    void push(std::unique_ptr<request> r);
+
+    // The bytes to write next. While the previous batch is not fully committed, its unwritten rest.
+    // Otherwise builds a new batch: takes waiting requests in order while the table has a free id
+    // and the batch stays within max_bytes (but always at least one when an id is free), patches
+    // their stream ids and copies their frames into one buffer. Empty: nothing can be written now.
+    // The span stays valid until the next prepare_write() or fail_all(); push() does not touch it.
+    std::span<const std::uint8_t> prepare_write(stream_table& streams, std::size_t max_bytes = default_max_batch);
+    // n bytes of the span from prepare_write() were written (a short write leaves the rest pending).
+    void commit_write(std::size_t n) noexcept;
+
+    // Completes the waiting requests whose deadline is at or before now with
+    // client_errc::request_timeout and drops them; they never took an id. Returns how many.
+    std::size_t expire_waiting(request::clock::time_point now);
+    // Completes every waiting request with ec and drops the unwritten batch (its requests are in the
+    // stream table: fail them there). Requests pushed by a completion stay queued.
+    void fail_all(std::error_code ec);
+
+    std::size_t waiting() const noexcept { return waiting_.size(); }
+    std::size_t unwritten() const noexcept { return batch_.size() - written_; }
+    // Nothing waiting and nothing left to write.
+    bool empty() const noexcept { return waiting_.empty() && unwritten() == 0; }
+
+private:
+    std::deque<std::unique_ptr<request>> waiting_;
+    std::vector<std::uint8_t> batch_;  // reused: its capacity survives between batches
+    std::size_t written_ = 0;
+};
+
+}  // namespace cql::detail

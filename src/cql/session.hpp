@@ -1,0 +1,135 @@
+// cql::session: a connection to a whole Cassandra cluster. It discovers the nodes, keeps a pool of
+// pipelined connections per node, routes each statement to a replica of its partition (token-aware
+// over DC-aware), prepares and re-prepares statements, pages, and retries idempotent statements.
+//
+// Asynchronous in Asio's style: every async_* takes a completion token, so callbacks, futures
+// (asio::use_future) and coroutines (asio::use_awaitable) all work. The session's work runs on a
+// strand of the executor it is given. See blocking.hpp for a blocking wrapper.
+#pragma once
+
+#include <asio.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "cql/config.hpp"
+#include "cql/detail/unique_function.hpp"
+#include "cql/error.hpp"
+#include "cql/result.hpp"
+#include "cql/statement.hpp"
+
+namespace cql {
+
+namespace detail {
+class session_impl;
+using result_callback = unique_function<void(std::error_code, result)>;
+using prepared_callback = unique_function<void(std::error_code, prepared_statement)>;
+using done_callback = unique_function<void(std::error_code)>;
+
+// Completes an Asio handler on its associated executor (or the session's), never inline.
+template <class Handler, class... Args>
+void complete_later(const asio::any_io_executor& fallback, Handler&& h, Args&&... args) {
+    auto ex = asio::get_associated_executor(h, fallback);
+    asio::post(ex, [h = std::forward<Handler>(h), ... a = std::forward<Args>(args)]() mutable { h(std::move(a)...); });
+}
+}  // namespace detail
+
+// A node as the session sees it.
+struct host_info {
+    std::string address;  // "ip:port" used to connect
+    std::string datacenter, rack, release_version;
+    bool up = false;
+    int open_connections = 0;
+    std::uint64_t requests_sent = 0;  // statement attempts sent to this node
+    bool compression = false;         // LZ4 negotiated on its connections
+    int protocol_version = 0;         // negotiated on its connections (0: none open)
+};
+
+class session {
+public:
+    session(asio::any_io_executor ex, session_config config);
+    ~session();
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+
+    // Connects to a contact point, reads the topology and schema, opens the pools. On failure,
+    // last_error() tells which hosts were tried and why.
+    template <class Token>
+    auto async_connect(Token&& token) {
+        return asio::async_initiate<Token, void(std::error_code)>(
+            [this](auto handler) {
+                auto ex = executor();
+                connect_impl([h = std::move(handler), ex](std::error_code ec) mutable {
+                    detail::complete_later(ex, std::move(h), ec);
+                });
+            },
+            token);
+    }
+
+    template <class Token>
+    auto async_execute(statement st, Token&& token) {
+        return asio::async_initiate<Token, void(std::error_code, result)>(
+            [this](auto handler, statement st) {
+                auto ex = executor();
+                execute_impl(std::move(st), [h = std::move(handler), ex](std::error_code ec, result r) mutable {
+                    detail::complete_later(ex, std::move(h), ec, std::move(r));
+                });
+            },
+            token, std::move(st));
+    }
+
+    template <class Token>
+    auto async_execute(bound_statement st, Token&& token) {
+        return asio::async_initiate<Token, void(std::error_code, result)>(
+            [this](auto handler, bound_statement st) {
+                auto ex = executor();
+                execute_impl(std::move(st), [h = std::move(handler), ex](std::error_code ec, result r) mutable {
+                    detail::complete_later(ex, std::move(h), ec, std::move(r));
+                });
+            },
+            token, std::move(st));
+    }
+
+    // Prepares once per query text (cached); the statement is re-prepared on a node that lost it.
+    template <class Token>
+    auto async_prepare(std::string query, Token&& token) {
+        return asio::async_initiate<Token, void(std::error_code, prepared_statement)>(
+            [this](auto handler, std::string q) {
+                auto ex = executor();
+                prepare_impl(std::move(q), [h = std::move(handler), ex](std::error_code ec, prepared_statement p) mutable {
+                    detail::complete_later(ex, std::move(h), ec, std::move(p));
+                });
+            },
+            token, std::move(query));
+    }
+
+    // Closes every connection; pending statements fail with connection_closed.
+    void close();
+
+    asio::any_io_executor executor() const noexcept;
+    const session_config& config() const noexcept;
+    // Why the last connect failed.
+    diagnostics last_error() const;
+    // A snapshot of the nodes (call from the session's executor, or when it is idle).
+    std::vector<host_info> hosts() const;
+    protocol::protocol_version protocol_version() const noexcept;
+    // The nodes ("ip:port") that hold the partition with this token in keyspace, as the session
+    // computed them from the ring and the keyspace's replication; empty if unknown. For diagnostics
+    // and tests; call from the session's executor.
+    std::vector<std::string> replicas(const std::string& keyspace, std::int64_t token) const;
+
+    // The callback flavours the templates above use; also usable directly.
+    void connect_impl(detail::done_callback cb);
+    void execute_impl(statement st, detail::result_callback cb);
+    void execute_impl(bound_statement st, detail::result_callback cb);
+    void prepare_impl(std::string query, detail::prepared_callback cb);
+
+private:
+    std::shared_ptr<detail::session_impl> impl_;
+};
+
+}  // namespace cql
