@@ -1,6 +1,6 @@
 // Embedding the client: connect, create a table, insert with a prepared statement, read back.
 // Usage: cql_example [host[:port]] [user] [password]
-#include <cql/blocking.hpp>
+#include "cql/blocking.hpp"
 
 #include <iostream>
 

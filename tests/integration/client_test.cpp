@@ -1,0 +1,212 @@
+// The client against one real node: authentication, TLS checks, LZ4, protocol v3, paging,
+// pipelining and every CQL type through a table.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "client_fixture.hpp"
+
+using namespace cql;
+using namespace cql::test;
+using protocol::cql_value;
+using protocol::data_type;
+using protocol::type_id;
+
+namespace {
+
+std::size_t count_rows(blocking_session& db, const std::string& table) {
+    auto r = run(db, statement("SELECT COUNT(*) FROM " + table));
+    return r.size() == 1 ? static_cast<std::size_t>(r.get_int64(0, 0).value_or(-1)) : 0;
+}
+
+}  // namespace
+
+TEST(Client, ConnectsAuthenticatesAndSeesTheNode) {
+    blocking_session db(env_config());
+    ASSERT_FALSE(db.connect()) << db.last_error().message;
+    auto hosts = db.hosts();
+    ASSERT_EQ(hosts.size(), 1u);
+    EXPECT_TRUE(hosts[0].up);
+    EXPECT_EQ(hosts[0].datacenter, "datacenter1");
+    EXPECT_EQ(hosts[0].release_version.substr(0, 2), "5.");
+    auto r = run(db, statement("SELECT release_version FROM system.local"));
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r.get_text(0, 0), hosts[0].release_version);
+}
+
+TEST(Client, WrongPasswordIsAnAuthenticationErrorThatNamesNoSecret) {
+    auto cfg = env_config();
+    cfg.password = "not-the-password-7f3a9";
+    blocking_session db(cfg);
+    auto ec = db.connect();
+    EXPECT_EQ(ec, client_errc::authentication_failed);
+    auto diag = db.last_error();
+    EXPECT_NE(diag.message.find("incorrect"), std::string::npos) << diag.message;
+    EXPECT_EQ(diag.message.find("not-the-password-7f3a9"), std::string::npos) << diag.message;
+    EXPECT_EQ(ec.message().find("not-the-password-7f3a9"), std::string::npos);
+}
+
+TEST(Client, NoCredentialsAgainstPasswordAuthenticatorSaysSo) {
+    auto cfg = env_config();
+    cfg.username.clear();
+    cfg.password.clear();
+    blocking_session db(cfg);
+    EXPECT_EQ(db.connect(), client_errc::authentication_failed);
+    EXPECT_NE(db.last_error().message.find("PasswordAuthenticator"), std::string::npos) << db.last_error().message;
+}
+
+TEST(Client, UnreachableHostIsNamed) {
+    auto cfg = env_config();
+    cfg.contact_points = {"127.0.0.1:1"};
+    cfg.connect_timeout = std::chrono::milliseconds(2000);
+    blocking_session db(cfg);
+    EXPECT_TRUE(db.connect());
+    EXPECT_NE(db.last_error().message.find("127.0.0.1:1"), std::string::npos) << db.last_error().message;
+}
+
+TEST(Client, TlsVerifiedAgainstTheNodeCertificate) {
+    auto cfg = env_config();
+    cfg.tls.enabled = true;
+    cfg.tls.ca_file = node_env::from_environment().ca_pem;
+    blocking_session db(cfg);
+    ASSERT_FALSE(db.connect()) << db.last_error().message;
+    auto r = run(db, statement("SELECT cluster_name FROM system.local"));
+    EXPECT_EQ(r.size(), 1u);
+}
+
+TEST(Client, TlsWithAnUnrelatedCaFailsAndSaysWhichCheck) {
+    auto cfg = env_config();
+    cfg.tls.enabled = true;
+    cfg.tls.ca_file = CQL_TEST_DATA_DIR "/unrelated-ca.pem";
+    blocking_session db(cfg);
+    EXPECT_EQ(db.connect(), client_errc::tls_handshake_failed);
+    EXPECT_NE(db.last_error().message.find("certificate verification failed"), std::string::npos) << db.last_error().message;
+}
+
+TEST(Client, TlsWithTheWrongHostNameFailsAndSaysWhichCheck) {
+    auto cfg = env_config();
+    cfg.tls.enabled = true;
+    cfg.tls.ca_file = node_env::from_environment().ca_pem;
+    cfg.tls.host_name_override = "wrong.example";
+    blocking_session db(cfg);
+    EXPECT_EQ(db.connect(), client_errc::tls_handshake_failed);
+    EXPECT_NE(db.last_error().message.find("wrong.example"), std::string::npos) << db.last_error().message;
+}
+
+TEST(Client, Lz4IsNegotiatedAndCarriesLargeValues) {
+    auto cfg = env_config();
+    cfg.compression = true;
+    blocking_session db(cfg);
+    ASSERT_FALSE(db.connect()) << db.last_error().message;
+    auto hosts = db.hosts();
+    ASSERT_EQ(hosts.size(), 1u);
+    EXPECT_TRUE(hosts[0].compression);
+    scratch_keyspace ks(db, "it_lz4");
+    run(db, statement("CREATE TABLE it_lz4.t (k int PRIMARY KEY, v text)"));
+    std::string big(200000, 'x');
+    for (std::size_t i = 0; i < big.size(); i += 7) big[i] = static_cast<char>('a' + i % 26);
+    statement ins("INSERT INTO it_lz4.t (k, v) VALUES (?, ?)");
+    ins.values = {{data_type::of(type_id::int_), cql_value{1}}, {data_type::of(type_id::varchar), cql_value{big}}};
+    run(db, ins);
+    auto r = run(db, statement("SELECT v FROM it_lz4.t WHERE k = 1"));
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r.get_text(0, 0), big);
+
+    cfg.compression = false;
+    blocking_session plain(cfg);
+    ASSERT_FALSE(plain.connect());
+    EXPECT_FALSE(plain.hosts()[0].compression);
+    auto r2 = run(plain, statement("SELECT v FROM it_lz4.t WHERE k = 1"));
+    EXPECT_EQ(r2.get_text(0, 0), big);
+}
+
+TEST(Client, ProtocolV3ForcedWorks) {
+    auto cfg = env_config();
+    cfg.max_protocol_version = protocol::protocol_version::v3;
+    blocking_session db(cfg);
+    ASSERT_FALSE(db.connect()) << db.last_error().message;
+    EXPECT_EQ(db.hosts()[0].protocol_version, 3);
+    scratch_keyspace ks(db, "it_v3");
+    run(db, statement("CREATE TABLE it_v3.t (k int PRIMARY KEY, v bigint)"));
+    std::error_code ec;
+    auto ins = db.prepare("INSERT INTO it_v3.t (k, v) VALUES (?, ?)", ec);
+    ASSERT_FALSE(ec) << ins.diag.message;
+    EXPECT_TRUE(ins.partition_key_indexes().empty());  // v3 Prepared has no pk indexes
+    db.execute(bound_statement{ins, {cql_value{7}, cql_value{std::int64_t{-5}}}, {}}, ec);
+    ASSERT_FALSE(ec);
+    auto r = run(db, statement("SELECT v FROM it_v3.t WHERE k = 7"));
+    EXPECT_EQ(r.get_int64(0, 0), -5);
+}
+
+TEST(Client, ServerErrorsKeepTheServersMessage) {
+    blocking_session db(env_config());
+    ASSERT_FALSE(db.connect());
+    std::error_code ec;
+    auto r = db.execute(statement("SELEKT * FROM nowhere"), ec);
+    EXPECT_EQ(ec, protocol::server_errc::syntax_error);
+    EXPECT_FALSE(r.diag.message.empty());
+    EXPECT_EQ(r.diag.host.substr(0, 9), "127.0.0.1");
+    r = db.execute(statement("SELECT * FROM no_such_keyspace_xyz.t"), ec);
+    EXPECT_EQ(ec, protocol::server_errc::invalid);
+    EXPECT_NE(r.diag.message.find("no_such_keyspace_xyz"), std::string::npos) << r.diag.message;
+}
+
+TEST(Client, PagingOver50kRows) {
+    blocking_session db(env_config());
+    ASSERT_FALSE(db.connect());
+    scratch_keyspace ks(db, "it_paging");
+    run(db, statement("CREATE TABLE it_paging.t (p int, c int, PRIMARY KEY (p, c))"));
+    std::error_code ec;
+    auto ins = db.prepare("INSERT INTO it_paging.t (p, c) VALUES (?, ?)", ec);
+    ASSERT_FALSE(ec);
+    inflight_window window(256);
+    constexpr int rows = 50000;
+    for (int i = 0; i < rows; ++i) {
+        window.acquire();
+        db.async().execute_impl(bound_statement{ins, {cql_value{i % 10}, cql_value{i}}, {}},
+                                [&](std::error_code e, result) { window.release(e); });
+    }
+    window.drain();
+    ASSERT_EQ(window.failed(), 0u) << window.last_error().message();
+    statement sel("SELECT c FROM it_paging.t");
+    sel.options.page_size = 1000;
+    std::set<int> seen;
+    int pages = 0;
+    for (;;) {
+        auto r = db.execute(sel, ec);
+        ASSERT_FALSE(ec) << r.diag.message;
+        ++pages;
+        EXPECT_LE(r.size(), 1000u);
+        for (std::size_t i = 0; i < r.size(); ++i) seen.insert(*r.get_int32(i, 0));
+        if (!r.paging_state()) break;
+        sel.options.paging_state = *r.paging_state();
+    }
+    EXPECT_EQ(seen.size(), static_cast<std::size_t>(rows));
+    EXPECT_GE(pages, 50);
+}
+
+TEST(Client, HundredThousandPipelinedInsertsOnOneConnectionAllAcknowledged) {
+    auto cfg = env_config();
+    cfg.connections_per_host = 1;
+    cfg.max_requests_per_connection = 1024;
+    blocking_session db(cfg);
+    ASSERT_FALSE(db.connect());
+    scratch_keyspace ks(db, "it_pipeline");
+    run(db, statement("CREATE TABLE it_pipeline.t (k int PRIMARY KEY, v text)"));
+    std::error_code ec;
+    auto ins = db.prepare("INSERT INTO it_pipeline.t (k, v) VALUES (?, ?)", ec);
+    ASSERT_FALSE(ec);
+    inflight_window window(4096);  // more than the stream cap: the excess waits in the queue
+    constexpr int rows = 100000;
+    for (int i = 0; i < rows; ++i) {
+        window.acquire();
+        db.async().execute_impl(bound_statement{ins, {cql_value{i}, cql_value::text("row " + std::to_string(i))}, {}},
+                                [&](std::error_code e, result) { window.release(e); });
+    }
+    window.drain();
+    EXPECT_EQ(window.acked(), static_cast<std::size_t>(rows));
+    EXPECT_EQ(window.failed(), 0u) << window.last_error().message();
+    EXPECT_EQ(db.hosts()[0].open_connections, 1);
+    EXPECT_EQ(count_rows(db, "it_pipeline.t"), static_cast<std::size_t>(rows));
+}
