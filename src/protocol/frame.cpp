@@ -78,6 +78,7 @@ void frame_reader::compact() {
 }
 
 void frame_reader::feed(std::span<const std::uint8_t> bytes) {
+    if (bytes.empty()) return;
     auto dst = prepare(bytes.size());
     std::memcpy(dst.data(), bytes.data(), bytes.size());
     commit(bytes.size());
