@@ -65,17 +65,19 @@ asio::awaitable<std::error_code> connection::connect_once(protocol_version v) {
     transport_ = std::make_unique<transport>(strand_, opts_.tls);
     reader_ = protocol::frame_reader(opts_.max_frame_size);
     // The deadline closes the socket, which ends whichever operation is pending.
-    bool timed_out = false;
+    // Shared with the timer's handler, which may run after this coroutine has returned.
+    auto timed_out = std::make_shared<bool>(false);
     asio::steady_timer deadline(strand_);
     deadline.expires_after(opts_.connect_timeout);
-    deadline.async_wait([this, &timed_out](std::error_code e) {
-        if (e) return;
-        timed_out = true;
-        transport_->close();
+    deadline.async_wait([timed_out, conn = weak_from_this(), t = transport_.get()](std::error_code e) {
+        auto self = conn.lock();
+        if (e || *timed_out || !self || self->transport_.get() != t) return;
+        *timed_out = true;
+        t->close();
     });
-    auto ec = co_await transport_->connect(
-        endpoint_, opts_.host_name_override.empty() ? endpoint_.address().to_string() : opts_.host_name_override,
-        opts_.verify_host_name);
+    // A named local, not a temporary: GCC 12 destroys temporaries in a co_await operand twice.
+    std::string verify_name = opts_.host_name_override.empty() ? endpoint_.address().to_string() : opts_.host_name_override;
+    auto ec = co_await transport_->connect(endpoint_, verify_name, opts_.verify_host_name);
     if (ec == client_errc::tls_handshake_failed) message_ = transport_->tls_failure();
     if (!ec) {
         auto settings = opts_.handshake;
@@ -86,8 +88,10 @@ asio::awaitable<std::error_code> connection::connect_once(protocol_version v) {
         compression_ = hs.compression();
         if (ec) message_ = hs.message();
     }
+    const bool expired = *timed_out;
+    *timed_out = true;  // a late timer handler must not close a socket that is now in use
     deadline.cancel();
-    if (timed_out) {
+    if (expired) {
         message_ = "no answer from " + host_ + " within " + std::to_string(opts_.connect_timeout.count()) + " ms";
         ec = make_error_code(client_errc::connect_timeout);
     } else if (ec && message_.empty()) {

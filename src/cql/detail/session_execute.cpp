@@ -141,16 +141,18 @@ std::vector<host*> session_impl::query_plan(const std::optional<std::int64_t>& t
 
 asio::awaitable<attempt_outcome> session_impl::send(std::shared_ptr<connection> c, std::vector<std::uint8_t> bytes) {
     attempt_outcome out;
+    // Every object of the co_await operand is a named local: GCC 12 mishandles temporaries there
+    // (it destroys some twice).
     auto token = asio::redirect_error(asio::use_awaitable, out.ec);
-    const auto timeout = cfg_.request_timeout;
-    out.response = co_await asio::async_initiate<decltype(token), void(std::error_code, frame)>(
-        [&c, &bytes, timeout, ex = asio::any_io_executor(strand_)](auto handler) {
-            auto r = std::make_unique<handler_request<decltype(handler)>>(std::move(handler), ex);
-            r->frame = std::move(bytes);
-            r->deadline = std::chrono::steady_clock::now() + timeout;
-            c->send(std::move(r));
-        },
-        token);
+    const auto deadline = std::chrono::steady_clock::now() + cfg_.request_timeout;
+    asio::any_io_executor ex = strand_;
+    auto initiation = [&c, &bytes, &ex, deadline](auto handler) {
+        auto r = std::make_unique<handler_request<decltype(handler)>>(std::move(handler), ex);
+        r->frame = std::move(bytes);
+        r->deadline = deadline;
+        c->send(std::move(r));
+    };
+    out.response = co_await asio::async_initiate<decltype(token), void(std::error_code, frame)>(initiation, token);
     co_return out;
 }
 
@@ -196,7 +198,7 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
         for (std::size_t k = 0; k < plan.size() && !conn; ++k) {
             h = plan[(next + k) % plan.size()];
             conn = h->least_busy();
-            if (!conn) fill_pool(*h);
+            if (!conn) schedule_reconnect(*h);
             else next = (next + k) % plan.size();
         }
         if (!conn) break;

@@ -54,7 +54,7 @@ private:
     asio::awaitable<std::error_code> refresh_topology();
     asio::awaitable<std::error_code> refresh_keyspaces();
     asio::awaitable<void> wait_schema_agreement();
-    asio::awaitable<std::error_code> control_query(std::string cql, result& out);
+    asio::awaitable<std::error_code> control_query(std::string_view cql, result& out);
     void on_event(protocol::event&& ev);
     void on_control_closed();
     asio::awaitable<void> reconnect_control();

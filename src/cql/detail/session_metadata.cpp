@@ -93,7 +93,9 @@ asio::awaitable<std::error_code> session_impl::do_connect() {
             continue;
         }
         std::error_code ec;
-        auto found = co_await resolver.async_resolve(name, std::to_string(port), asio::redirect_error(asio::use_awaitable, ec));
+        const std::string service = std::to_string(port);
+        auto token = asio::redirect_error(asio::use_awaitable, ec);
+        auto found = co_await resolver.async_resolve(name, service, token);
         if (ec) {
             last_error_.message += "cannot resolve " + name + ": " + ec.message() + "; ";
             continue;
@@ -112,6 +114,21 @@ asio::awaitable<std::error_code> session_impl::do_connect() {
     if (auto ec = co_await refresh_topology()) co_return ec;
     if (auto ec = co_await refresh_keyspaces()) co_return ec;
     for (auto& h : hosts_) fill_pool(*h);
+    // Wait until every pool has its first connection or has given up on it.
+    asio::steady_timer pause(strand_);
+    const auto deadline = std::chrono::steady_clock::now() + cfg_.connect_timeout + 1s;
+    auto pending = [&] {
+        return std::any_of(hosts_.begin(), hosts_.end(), [](const auto& h) { return h->connecting > 0 && h->pool.empty(); });
+    };
+    while (pending() && std::chrono::steady_clock::now() < deadline) {
+        pause.expires_after(5ms);
+        std::error_code ignored;
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    if (std::none_of(hosts_.begin(), hosts_.end(), [](const auto& h) { return h->open_connections() > 0; })) {
+        last_error_.message = "the control connection works, but no connection of the pool could be opened";
+        co_return make_error_code(client_errc::no_host_available);
+    }
     connected_ = true;
     co_return std::error_code{};
 }
@@ -172,7 +189,7 @@ host& session_impl::upsert_host(const tcp::endpoint& ep) {
     return *hosts_.back();
 }
 
-asio::awaitable<std::error_code> session_impl::control_query(std::string cql, result& out) {
+asio::awaitable<std::error_code> session_impl::control_query(std::string_view cql, result& out) {
     if (!control_ || !control_->is_open()) co_return make_error_code(client_errc::connection_closed);
     std::vector<std::uint8_t> frame;
     protocol::query_request q{cql, {}};
@@ -308,8 +325,9 @@ asio::awaitable<void> session_impl::wait_schema_agreement() {
     while (std::chrono::steady_clock::now() < deadline && !closed_) {
         result local, peers;
         auto ec = co_await control_query("SELECT schema_version FROM system.local WHERE key='local'", local);
-        if (!ec) ec = co_await control_query(use_peers_v2_ ? "SELECT native_address, schema_version FROM system.peers_v2"
-                                                           : "SELECT rpc_address, schema_version FROM system.peers", peers);
+        const std::string_view peers_query = use_peers_v2_ ? "SELECT native_address, schema_version FROM system.peers_v2"
+                                                           : "SELECT rpc_address, schema_version FROM system.peers";
+        if (!ec) ec = co_await control_query(peers_query, peers);
         if (!ec) {
             std::set<std::string> versions;
             if (auto v = local.get_uuid(0, 0)) versions.insert(std::string(v->begin(), v->end()));
