@@ -145,8 +145,11 @@ TEST_F(Cluster, NodeStoppedIsRoutedAroundAndReconnectedWithRepreparedStatements)
     harness("stop-node 3");
     insert_keys(db_, ins, 2000, "during-");  // LOCAL_QUORUM of 3 with one node down still works
     auto hosts = db_.hosts();
-    for (const auto& h : hosts)
-        if (h.address.rfind("127.0.0.3", 0) == 0) EXPECT_EQ(h.open_connections, 0);
+    for (const auto& h : hosts) {
+        if (h.address.rfind("127.0.0.3", 0) == 0) {
+            EXPECT_EQ(h.open_connections, 0);
+        }
+    }
 
     harness("start-node 3");
     bool back = false;

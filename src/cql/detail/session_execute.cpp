@@ -338,7 +338,8 @@ asio::awaitable<void> session_impl::run_prepare(std::string query, prepared_call
     std::error_code last = make_error_code(client_errc::no_host_available);
     failed.diag.message = "no node has an open connection";
     if (connected_ && !closed_) {
-        for (host* h : query_plan(std::nullopt, {})) {
+        const auto plan = query_plan(std::nullopt, {});
+        for (host* h : plan) {
             auto conn = h->least_busy();
             if (!conn) continue;
             std::vector<std::uint8_t> bytes;
@@ -380,6 +381,14 @@ asio::awaitable<void> session_impl::run_prepare(std::string query, prepared_call
             info->result_metadata = std::move(prep->result_metadata);
             if (!info->variables.empty()) info->keyspace = info->variables.front().keyspace;
             prepared_[query] = info;
+            // Prepare it on the other nodes too, so the first statements routed there do not all
+            // meet UNPREPARED at once. A failure here is harmless: UNPREPARED re-prepares later.
+            for (host* other : plan) {
+                auto oc = other == h ? nullptr : other->least_busy();
+                std::vector<std::uint8_t> again;
+                if (!oc || protocol::encode_request(again, oc->version(), 0, protocol::prepare_request{query})) continue;
+                co_await send(oc, std::move(again));
+            }
             cb({}, prepared_statement(std::move(info)));
             co_return;
         }
