@@ -73,7 +73,7 @@ std::string civil_date(std::int64_t z) {
     const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
     const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
     const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-    char buf[48];
+    char buf[96];
     std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y), static_cast<long long>(m),
                   static_cast<long long>(d));
     return buf;
@@ -81,7 +81,7 @@ std::string civil_date(std::int64_t z) {
 
 std::string time_of_day(std::int64_t nanos, int fraction_digits) {
     const std::int64_t secs = nanos / 1'000'000'000;
-    char buf[48];
+    char buf[96];
     std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld", static_cast<long long>(secs / 3600),
                   static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
     std::string s = buf;
