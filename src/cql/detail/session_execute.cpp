@@ -258,7 +258,7 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
         out.set_warnings(std::move(resp.extras.warnings));
         if (auto* sc = std::get_if<protocol::schema_change_event>(res)) {
             out.set_schema_change(*sc);
-            co_await wait_schema_agreement();
+            co_await wait_schema_agreement(conn);
             co_await refresh_keyspaces();
         }
         w->diag.message.clear();

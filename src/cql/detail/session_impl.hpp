@@ -53,8 +53,9 @@ private:
     asio::awaitable<std::error_code> open_control(const std::vector<asio::ip::tcp::endpoint>& candidates);
     asio::awaitable<std::error_code> refresh_topology();
     asio::awaitable<std::error_code> refresh_keyspaces();
-    asio::awaitable<void> wait_schema_agreement();
+    asio::awaitable<void> wait_schema_agreement(std::shared_ptr<connection> coordinator);
     asio::awaitable<std::error_code> control_query(std::string_view cql, result& out);
+    asio::awaitable<std::error_code> query_on(std::shared_ptr<connection> c, std::string_view cql, result& out);
     void on_event(protocol::event&& ev);
     void on_control_closed();
     asio::awaitable<void> reconnect_control();

@@ -190,12 +190,16 @@ host& session_impl::upsert_host(const tcp::endpoint& ep) {
 }
 
 asio::awaitable<std::error_code> session_impl::control_query(std::string_view cql, result& out) {
-    if (!control_ || !control_->is_open()) co_return make_error_code(client_errc::connection_closed);
+    co_return co_await query_on(control_, cql, out);
+}
+
+asio::awaitable<std::error_code> session_impl::query_on(std::shared_ptr<connection> c, std::string_view cql, result& out) {
+    if (!c || !c->is_open()) co_return make_error_code(client_errc::connection_closed);
     std::vector<std::uint8_t> frame;
     protocol::query_request q{cql, {}};
     q.params.cl = protocol::consistency::one;
-    if (auto ec = protocol::encode_request(frame, control_->version(), 0, q)) co_return ec;
-    auto got = co_await send(control_, std::move(frame));
+    if (auto ec = protocol::encode_request(frame, c->version(), 0, q)) co_return ec;
+    auto got = co_await send(c, std::move(frame));
     if (got.ec) co_return got.ec;
     protocol::response r;
     if (auto ec = protocol::decode_response(got.response, r)) co_return ec;
@@ -206,7 +210,7 @@ asio::awaitable<std::error_code> session_impl::control_query(std::string_view cq
     }
     auto* res = std::get_if<protocol::result>(&r.body);
     if (!res) co_return make_error_code(client_errc::protocol_violation);
-    if (auto* rows = std::get_if<protocol::rows_result>(res)) out = result(std::move(*rows), control_->version());
+    if (auto* rows = std::get_if<protocol::rows_result>(res)) out = result(std::move(*rows), c->version());
     co_return std::error_code{};
 }
 
@@ -319,28 +323,34 @@ const replica_map* session_impl::replicas_for(const std::string& keyspace) {
     return &replica_cache_.emplace(keyspace, replica_map(ring_, ks->second)).first->second;
 }
 
-asio::awaitable<void> session_impl::wait_schema_agreement() {
+asio::awaitable<void> session_impl::wait_schema_agreement(std::shared_ptr<connection> coordinator) {
+    // The node that ran the DDL has the new schema version; the others agree when they report the
+    // same one. Comparing only what the control node sees could agree on the old version, because
+    // its system.peers learns of the change late.
     const auto deadline = std::chrono::steady_clock::now() + cfg_.schema_agreement_timeout;
     asio::steady_timer pause(strand_);
+    const std::string_view local_query = "SELECT schema_version FROM system.local WHERE key='local'";
+    const std::string_view peers_query = use_peers_v2_ ? "SELECT native_address, schema_version FROM system.peers_v2"
+                                                       : "SELECT rpc_address, schema_version FROM system.peers";
+    std::optional<protocol::uuid_bytes> target;
     while (std::chrono::steady_clock::now() < deadline && !closed_) {
-        result local, peers;
-        auto ec = co_await control_query("SELECT schema_version FROM system.local WHERE key='local'", local);
-        const std::string_view peers_query = use_peers_v2_ ? "SELECT native_address, schema_version FROM system.peers_v2"
-                                                           : "SELECT rpc_address, schema_version FROM system.peers";
+        result theirs, local, peers;
+        auto ec = target ? std::error_code{} : co_await query_on(coordinator, local_query, theirs);
+        if (!ec && !target) target = theirs.get_uuid(0, 0);
+        if (!ec) ec = co_await control_query(local_query, local);
         if (!ec) ec = co_await control_query(peers_query, peers);
-        if (!ec) {
-            std::set<std::string> versions;
-            if (auto v = local.get_uuid(0, 0)) versions.insert(std::string(v->begin(), v->end()));
-            for (std::size_t row = 0; row < peers.size(); ++row) {
+        if (!ec && target) {
+            bool agreed = local.get_uuid(0, 0) == target;
+            for (std::size_t row = 0; row < peers.size() && agreed; ++row) {
                 auto addr = inet_of(peers, row, use_peers_v2_ ? "native_address" : "rpc_address");
                 bool up = true;
                 for (auto& h : hosts_)
-                    if (addr && h->endpoint.address() == *addr) up = h->up;
-                if (auto v = peers.get_uuid(row, 1); v && up) versions.insert(std::string(v->begin(), v->end()));
+                    if (addr && h->endpoint.address() == *addr) up = h->up && !h->removed;
+                if (up) agreed = peers.get_uuid(row, 1) == target;
             }
-            if (versions.size() <= 1) co_return;
+            if (agreed) co_return;
         }
-        pause.expires_after(200ms);
+        pause.expires_after(100ms);
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
 }
