@@ -32,15 +32,9 @@ public:
         session_.connect_impl([&p](std::error_code ec) { p.set_value(ec); });
         return f.get();
     }
-    result execute(statement st, std::error_code& ec) {
-        std::promise<std::pair<std::error_code, result>> p;
-        auto f = p.get_future();
-        session_.execute_impl(std::move(st), [&p](std::error_code e, result r) { p.set_value({e, std::move(r)}); });
-        auto [e, r] = f.get();
-        ec = e;
-        return std::move(r);
-    }
-    result execute(bound_statement st, std::error_code& ec) {
+    // Runs a statement (cql::statement or cql::bound_statement) and waits for its result.
+    template <class Statement>
+    result execute(Statement st, std::error_code& ec) {
         std::promise<std::pair<std::error_code, result>> p;
         auto f = p.get_future();
         session_.execute_impl(std::move(st), [&p](std::error_code e, result r) { p.set_value({e, std::move(r)}); });

@@ -9,6 +9,7 @@
 
 #include <asio.hpp>
 
+#include <concepts>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -70,22 +71,12 @@ public:
             token);
     }
 
-    template <class Token>
-    auto async_execute(statement st, Token&& token) {
+    // Runs a cql::statement or a cql::bound_statement; completes with (error_code, result).
+    template <class Statement, class Token>
+        requires(std::same_as<Statement, statement> || std::same_as<Statement, bound_statement>)
+    auto async_execute(Statement st, Token&& token) {
         return asio::async_initiate<Token, void(std::error_code, result)>(
-            [this](auto handler, statement st) {
-                auto ex = executor();
-                execute_impl(std::move(st), [h = std::move(handler), ex](std::error_code ec, result r) mutable {
-                    detail::complete_later(ex, std::move(h), ec, std::move(r));
-                });
-            },
-            token, std::move(st));
-    }
-
-    template <class Token>
-    auto async_execute(bound_statement st, Token&& token) {
-        return asio::async_initiate<Token, void(std::error_code, result)>(
-            [this](auto handler, bound_statement st) {
+            [this](auto handler, Statement st) {
                 auto ex = executor();
                 execute_impl(std::move(st), [h = std::move(handler), ex](std::error_code ec, result r) mutable {
                     detail::complete_later(ex, std::move(h), ec, std::move(r));

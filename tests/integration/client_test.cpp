@@ -210,3 +210,38 @@ TEST(Client, HundredThousandPipelinedInsertsOnOneConnectionAllAcknowledged) {
     EXPECT_EQ(db.hosts()[0].open_connections, 1);
     EXPECT_EQ(count_rows(db, "it_pipeline.t"), static_cast<std::size_t>(rows));
 }
+
+TEST(Client, AsyncApiWorksWithCallbacksFuturesAndCoroutines) {
+    asio::io_context io;
+    auto guard = asio::make_work_guard(io);
+    std::thread runner([&] { io.run(); });
+    {
+        session s(io.get_executor(), env_config());
+        ASSERT_NO_THROW(s.async_connect(asio::use_future).get());  // a failure would throw system_error
+        // Future: a statement with typed values.
+        statement st("SELECT release_version FROM system.local WHERE key = ?");
+        st.values = {{data_type::of(type_id::varchar), cql_value::text("local")}};
+        auto r = s.async_execute(std::move(st), asio::use_future).get();
+        EXPECT_EQ(r.size(), 1u);
+        // Coroutine: prepare then execute a bound statement.
+        auto done = asio::co_spawn(io, [&s]() -> asio::awaitable<std::size_t> {
+            // Named locals, not temporaries, in co_await operands (GCC 12 coroutine bugs).
+            std::string q = "SELECT cluster_name FROM system.local WHERE key = ?";
+            auto p = co_await s.async_prepare(q, asio::use_awaitable);
+            bound_statement b{p, {cql_value::text("local")}, {}};
+            auto rows = co_await s.async_execute(std::move(b), asio::use_awaitable);
+            co_return rows.size();
+        }, asio::use_future);
+        EXPECT_EQ(done.get(), 1u);
+        // Callback: an error reaches the handler with the server's message.
+        std::promise<std::pair<std::error_code, std::string>> got;
+        s.async_execute(statement("SELEKT"), [&](std::error_code ec, result res) { got.set_value({ec, res.diag.message}); });
+        auto [ec, message] = got.get_future().get();
+        EXPECT_EQ(ec, protocol::server_errc::syntax_error);
+        EXPECT_FALSE(message.empty());
+        s.close();
+    }
+    guard.reset();
+    io.stop();
+    runner.join();
+}
