@@ -286,7 +286,7 @@ TEST(Handshake, BadCredentials) {
 }
 
 // Documents a defect (see the report): an ERROR after AUTH_RESPONSE leaves the password in the write buffer.
-TEST(Handshake, DISABLED_BadCredentialsWipesThePasswordFrame) {
+TEST(Handshake, BadCredentialsWipesThePasswordFrame) {
     handshake hs(with_credentials());
     up_to_startup(hs, lz4_and_snappy());
     EXPECT_EQ(hs.on_written().next, step::read);

@@ -24,9 +24,15 @@ bool mentions_version(std::string_view message) {
 
 handshake::handshake(handshake_settings settings) : settings_(std::move(settings)) {}
 
+handshake::~handshake() { wipe_out(); }
+
+// The AUTH_RESPONSE frame holds the password: zero it as soon as it is no longer needed.
+void handshake::wipe_out() noexcept { std::fill(out_.begin(), out_.end(), std::uint8_t{0}); }
+
 handshake::action handshake::write_frame() { return {step::write, out_, {}}; }
 
 handshake::action handshake::fail(std::error_code ec, std::string message) {
+    wipe_out();
     state_ = state::finished;
     message_ = std::move(message);
     return {step::failed, {}, ec};
@@ -41,6 +47,7 @@ handshake::action handshake::start() {
 
 handshake::action handshake::on_written() {
     if (state_ == state::finished || state_ == state::initial) return fail(make_error_code(client_errc::protocol_violation), "handshake out of order");
+    if (state_ == state::auth_sent) wipe_out();
     return {step::read, {}, {}};
 }
 
@@ -50,7 +57,12 @@ handshake::action handshake::on_io_error(std::error_code ec) {
 
 handshake::action handshake::on_frame(frame&& f) {
     if (auto ec = decompress_frame(f, scratch_)) return fail(ec, "undecodable compressed frame during the handshake");
+    if (state_ == state::initial || state_ == state::finished)
+        return fail(make_error_code(client_errc::protocol_violation), "frame outside the handshake");
     if (!f.header.is_response) return fail(make_error_code(client_errc::protocol_violation), "the node sent a request frame");
+    // Replies come on the request's stream; only a version refusal may come in another version.
+    if (f.header.stream != 0 || (f.header.op != opcode::error && f.header.version != settings_.version))
+        return fail(make_error_code(client_errc::protocol_violation), "reply on another stream or protocol version");
     if (f.header.op == opcode::error) return on_error_frame(f);
     switch (state_) {
     case state::options_sent: return on_supported(f);
@@ -64,8 +76,9 @@ handshake::action handshake::on_error_frame(const frame& f) {
     response r;
     if (auto ec = decode_response(f, r)) return fail(ec, "undecodable ERROR frame during the handshake");
     const auto& err = std::get<error_response>(r.body);
-    if (err.code == server_errc::protocol_error && mentions_version(err.message) &&
+    if (err.code == server_errc::protocol_error && mentions_version(err.message) && state_ == state::options_sent &&
         settings_.version > protocol_version::v3) {
+        wipe_out();
         state_ = state::finished;
         message_ = err.message;
         return {step::retry_lower_version, {}, make_error_code(client_errc::unsupported_protocol_version)};
@@ -94,7 +107,8 @@ handshake::action handshake::on_supported(const frame& f) {
 }
 
 handshake::action handshake::on_startup_reply(const frame& f) {
-    if (f.header.op == opcode::ready) {
+    response ready;
+    if (f.header.op == opcode::ready && !decode_response(f, ready)) {
         state_ = state::finished;
         return {step::done, {}, {}};
     }
@@ -122,8 +136,9 @@ handshake::action handshake::on_startup_reply(const frame& f) {
 
 handshake::action handshake::on_auth_reply(const frame& f) {
     // The frame holding the password is no longer needed.
-    std::fill(out_.begin(), out_.end(), std::uint8_t{0});
-    if (f.header.op == opcode::auth_success) {
+    wipe_out();
+    response success;
+    if (f.header.op == opcode::auth_success && !decode_response(f, success)) {
         state_ = state::finished;
         return {step::done, {}, {}};
     }

@@ -32,6 +32,9 @@ public:
     };
 
     explicit handshake(handshake_settings settings);
+    ~handshake();
+    handshake(const handshake&) = delete;
+    handshake& operator=(const handshake&) = delete;
 
     action start();
     action on_written();
@@ -49,6 +52,7 @@ private:
     enum class state { initial, options_sent, startup_sent, auth_sent, finished };
 
     action write_frame();
+    void wipe_out() noexcept;
     action fail(std::error_code ec, std::string message);
     action on_supported(const protocol::frame& f);
     action on_startup_reply(const protocol::frame& f);
