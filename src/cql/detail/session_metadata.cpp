@@ -50,6 +50,14 @@ std::string text_or(const result& r, std::size_t row, const char* column, std::s
     return r.get_text(row, static_cast<std::size_t>(c)).value_or(fallback);
 }
 
+std::optional<asio::ip::address> to_address(const protocol::inet_address& a) {
+    if (a.size == 4) return asio::ip::address_v4({a.bytes[0], a.bytes[1], a.bytes[2], a.bytes[3]});
+    if (a.size != 16) return std::nullopt;
+    asio::ip::address_v6::bytes_type b;
+    std::copy_n(a.bytes.begin(), 16, b.begin());
+    return asio::ip::address_v6(b);
+}
+
 std::optional<asio::ip::address> inet_of(const result& r, std::size_t row, const char* column) {
     int c = r.column_index(column);
     if (c < 0) return std::nullopt;
@@ -57,10 +65,7 @@ std::optional<asio::ip::address> inet_of(const result& r, std::size_t row, const
     auto v = r.value(row, static_cast<std::size_t>(c), ec);
     const auto* a = v.get_if<protocol::inet_address>();
     if (ec || !a) return std::nullopt;
-    if (a->size == 4) return asio::ip::address_v4({a->bytes[0], a->bytes[1], a->bytes[2], a->bytes[3]});
-    asio::ip::address_v6::bytes_type b;
-    std::copy_n(a->bytes.begin(), 16, b.begin());
-    return asio::ip::address_v6(b);
+    return to_address(*a);
 }
 
 std::vector<std::int64_t> tokens_of(const result& r, std::size_t row) {
@@ -357,16 +362,9 @@ asio::awaitable<void> session_impl::wait_schema_agreement(std::shared_ptr<connec
 
 void session_impl::on_event(protocol::event&& ev) {
     if (closed_) return;
-    auto address_of = [](const protocol::inet_address& a) -> std::optional<asio::ip::address> {
-        if (a.size == 4) return asio::ip::address_v4({a.bytes[0], a.bytes[1], a.bytes[2], a.bytes[3]});
-        if (a.size != 16) return std::nullopt;
-        asio::ip::address_v6::bytes_type b;
-        std::copy_n(a.bytes.begin(), 16, b.begin());
-        return asio::ip::address_v6(b);
-    };
     auto self = shared_from_this();
     if (auto* st = std::get_if<protocol::status_change_event>(&ev)) {
-        auto addr = address_of(st->address);
+        auto addr = to_address(st->address);
         for (auto& h : hosts_) {
             if (!addr || h->endpoint.address() != *addr) continue;
             h->up = st->change == protocol::status_change::up;
