@@ -1,0 +1,50 @@
+// The connector's configuration: the original connector's fields (keyspace, username, password,
+// address, port, datacenter, replication, namespaces) with their defaults, plus TLS, consistency,
+// compression, protocol version and tuning. spec_json() is the connectionSpecification `spec` prints;
+// parse_config() applies exactly those defaults and names the field in every error.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cql/config.hpp"
+
+namespace airbyte {
+
+enum class tls_mode { disabled, require, verify_ca, verify_full };
+
+struct connector_config {
+    std::string keyspace;  // lower-cased, [a-z0-9_]{1,48}
+    std::string username;
+    std::string password;
+    std::vector<std::string> contact_points;  // from address, each "host" or "host:port"
+    std::uint16_t port = 9042;
+    std::string datacenter = "datacenter1";
+    int replication = 1;
+    bool namespaces = true;  // a record's namespace names its keyspace
+
+    tls_mode tls = tls_mode::disabled;
+    std::string ca_certificate, client_certificate, client_key;  // PEM text
+
+    cql::consistency consistency = cql::consistency::local_quorum;
+    bool compression = true;
+    int protocol_version = 4;
+    int max_in_flight = 1024;
+    int request_timeout_ms = 12000;
+    std::size_t max_record_bytes = 16u << 20;
+
+    cql::session_config session() const;
+};
+
+// The JSON schema of the configuration (ConnectorSpecification.connectionSpecification).
+std::string connection_specification();
+// The whole SPEC message's "spec" object.
+std::string spec_json();
+
+// False with a message naming the field when the configuration is not usable.
+bool parse_config(std::string_view json, connector_config& out, std::string& error);
+
+}  // namespace airbyte

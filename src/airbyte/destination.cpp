@@ -1,0 +1,469 @@
+#include "airbyte/destination.hpp"
+
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <set>
+
+#include "airbyte/cassandra_ops.hpp"
+#include "airbyte/dedup.hpp"
+#include "airbyte/json.hpp"
+#include "airbyte/line_reader.hpp"
+#include "airbyte/message_scanner.hpp"
+#include "airbyte/names.hpp"
+#include "airbyte/state_tracker.hpp"
+
+namespace airbyte {
+
+namespace {
+
+using cql::protocol::cql_value;
+using clock_type = std::chrono::steady_clock;
+
+std::int64_t now_micros() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string qualified(const std::string& ks, const std::string& table) { return quote_identifier(ks) + "." + quote_identifier(table); }
+
+std::string create_keyspace(const connector_config& cfg, const std::string& ks) {
+    return "CREATE KEYSPACE IF NOT EXISTS " + quote_identifier(ks) + " WITH replication = {'class': 'NetworkTopologyStrategy', " +
+           quote_literal(cfg.datacenter) + ": " + std::to_string(cfg.replication) + "}";
+}
+
+// Column name -> CQL type of a stream's tables.
+std::map<std::string, std::string> expected_columns(const configured_stream& s) {
+    std::map<std::string, std::string> cols{{"_airbyte_ab_id", "uuid"}, {"_airbyte_data", "text"}, {"_airbyte_emitted_at", "timestamp"}};
+    for (const auto& k : s.primary_key) cols[k.column] = key_type_cql(k.type);
+    return cols;
+}
+
+std::string create_table(const configured_stream& s, const std::string& ks, const std::string& table) {
+    std::string q = "CREATE TABLE IF NOT EXISTS " + qualified(ks, table) + " (";
+    if (s.mode != write_mode::append_dedup)
+        return q + R"("_airbyte_ab_id" uuid PRIMARY KEY, "_airbyte_data" text, "_airbyte_emitted_at" timestamp))";
+    std::string key;
+    for (const auto& k : s.primary_key) {
+        q += quote_identifier(k.column) + " " + key_type_cql(k.type) + ", ";
+        key += (key.empty() ? "" : ", ") + quote_identifier(k.column);
+    }
+    return q + R"("_airbyte_ab_id" uuid, "_airbyte_data" text, "_airbyte_emitted_at" timestamp, PRIMARY KEY (()" + key + ")))";
+}
+
+// The columns written, in bind order: key columns (dedup), then the three Airbyte columns.
+std::string column_list(const configured_stream& s) {
+    std::string cols;
+    for (const auto& k : s.primary_key) cols += quote_identifier(k.column) + ", ";
+    return cols + R"("_airbyte_ab_id", "_airbyte_data", "_airbyte_emitted_at")";
+}
+
+std::string insert_query(const configured_stream& s, const std::string& ks, const std::string& table, bool with_timestamp) {
+    std::string marks;
+    for (std::size_t i = 0; i < s.primary_key.size() + 3; ++i) marks += i ? ", ?" : "?";
+    return "INSERT INTO " + qualified(ks, table) + " (" + column_list(s) + ") VALUES (" + marks + ")" +
+           (with_timestamp ? " USING TIMESTAMP ?" : "");
+}
+
+struct target {
+    configured_stream stream;
+    table_names names;
+    bool staged = false;      // writes go to the staging table, committed at the end
+    bool hold_acks = false;   // staged without a generation: its states wait for the commit
+    cql::prepared_statement insert;
+    std::uint64_t records = 0, bytes = 0;  // acknowledged
+    std::string label;                     // for messages: "ns.name"
+};
+
+class write_job {
+public:
+    write_job(const connector_config& cfg, const std::vector<configured_stream>& streams, output& out)
+        : cfg_(cfg),
+          out_(out),
+          db_(cfg.session(), static_cast<std::size_t>(cfg.max_in_flight), std::max<std::size_t>(64u << 20, cfg.max_record_bytes * 2)),
+          tracker_(streams.size()) {
+        for (const auto& s : streams) {
+            target t;
+            t.stream = s;
+            t.label = (s.ns ? *s.ns + "." : "") + s.name;
+            targets_.push_back(std::move(t));
+        }
+    }
+
+    int run(int fd);
+
+private:
+    int fail(failure_type type, const std::string& message) {
+        out_.trace_error(type, message);
+        out_.log("ERROR", message);
+        return 1;
+    }
+    int fail(const op_error& e) { return fail(classify(e.ec), e.message); }
+
+    std::optional<op_error> set_up();
+    std::optional<op_error> check_columns(const target& t, const std::string& table, bool& matches);
+    std::optional<op_error> commit(target& t);
+    // Reads the input; returns an input error message ("line N: ...") or nullopt at a clean end.
+    std::optional<std::string> read_input(int fd);
+    std::optional<std::string> on_record(const scanned_message& m, std::size_t bytes);
+    std::optional<std::string> on_state(const scanned_message& m);
+    std::size_t find_stream(const std::optional<std::string>& ns, const std::string& name) const;
+    void emit_ready();  // with m_ held
+    void progress(bool final);
+
+    const connector_config& cfg_;
+    output& out_;
+    cassandra_ops db_;
+    std::vector<target> targets_;
+    std::mutex m_;  // tracker_ and the per-target counters
+    state_tracker tracker_;
+    std::uint64_t states_emitted_ = 0;
+    rapidjson::Document dedup_doc_;
+    clock_type::time_point started_ = clock_type::now(), last_progress_ = started_;
+    std::uint64_t input_bytes_ = 0;
+};
+
+std::size_t write_job::find_stream(const std::optional<std::string>& ns, const std::string& name) const {
+    std::size_t by_name = state_tracker::no_stream, named = 0;
+    for (std::size_t i = 0; i < targets_.size(); ++i) {
+        const auto& s = targets_[i].stream;
+        if (s.name != name) continue;
+        if (s.ns == ns || (s.ns && ns && *s.ns == *ns)) return i;
+        by_name = i;
+        ++named;
+    }
+    // A record without a namespace for a stream the catalog gives one (or the reverse): accept it
+    // when the name alone is unambiguous.
+    if (named == 1 && (!ns || ns->empty())) return by_name;
+    return state_tracker::no_stream;
+}
+
+std::optional<op_error> write_job::check_columns(const target& t, const std::string& table, bool& matches) {
+    cql::result r;
+    const std::string q = "SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = " +
+                          quote_literal(t.names.keyspace) + " AND table_name = " + quote_literal(table);
+    if (auto e = db_.run("reading the columns of " + t.names.keyspace + "." + table, q, &r)) return e;
+    std::map<std::string, std::string> have;
+    for (std::size_t i = 0; i < r.size(); ++i) have[r.get_text(i, 0).value_or("")] = r.get_text(i, 1).value_or("");
+    matches = true;
+    for (const auto& [col, type] : expected_columns(t.stream)) {
+        auto it = have.find(col);
+        if (it == have.end() || it->second != type) matches = false;
+    }
+    return std::nullopt;
+}
+
+std::optional<op_error> write_job::set_up() {
+    std::vector<stream_key> keys;
+    std::vector<std::string> keyspaces;
+    for (const auto& t : targets_) {
+        keys.push_back({t.stream.ns.value_or(""), t.stream.name});
+        const bool own = cfg_.namespaces && t.stream.ns && !t.stream.ns->empty();
+        keyspaces.push_back(own ? sanitize_name(*t.stream.ns) : cfg_.keyspace);
+    }
+    auto names = assign_tables(keys, keyspaces);
+    std::set<std::string> created;
+    for (std::size_t i = 0; i < targets_.size(); ++i) {
+        auto& t = targets_[i];
+        t.names = names[i];
+        const auto& ks = t.names.keyspace;
+        if (created.insert(ks).second)
+            if (auto e = db_.run("creating keyspace " + ks, create_keyspace(cfg_, ks))) return e;
+        if (auto e = db_.run("creating table " + ks + "." + t.names.final_table, create_table(t.stream, ks, t.names.final_table))) return e;
+        bool ok = false;
+        if (auto e = check_columns(t, t.names.final_table, ok)) return e;
+        if (!ok)
+            return op_error{make_error_code(cql::client_errc::invalid_config),
+                            "table " + ks + "." + t.names.final_table + " exists with columns that do not fit stream " + t.label +
+                                " in mode " + write_mode_name(t.stream.mode) + "; the connector never alters a table: drop it or rename it"};
+        std::string table = t.names.final_table;
+        if (t.stream.truncate) {
+            t.staged = true;
+            t.hold_acks = !t.stream.generation_id.has_value();
+            table = t.names.staging_table;
+            const std::string full = ks + "." + table;
+            if (auto e = db_.run("creating staging table " + full, create_table(t.stream, ks, table))) return e;
+            if (auto e = check_columns(t, table, ok)) return e;
+            if (!ok) {  // ours, from an older shape of the stream: start it again
+                if (auto e = db_.run("dropping staging table " + full, "DROP TABLE IF EXISTS " + qualified(ks, table))) return e;
+                if (auto e = db_.run("creating staging table " + full, create_table(t.stream, ks, table))) return e;
+            }
+            const std::string marker = t.stream.generation_id ? "airbyte generation " + std::to_string(*t.stream.generation_id) : "";
+            cql::result r;
+            if (auto e = db_.run("reading staging table " + full,
+                                 "SELECT comment FROM system_schema.tables WHERE keyspace_name = " + quote_literal(ks) +
+                                     " AND table_name = " + quote_literal(table),
+                                 &r))
+                return e;
+            const std::string comment = r.size() ? r.get_text(0, 0).value_or("") : "";
+            if (!marker.empty() && comment == marker) {
+                out_.log("INFO", "stream " + t.label + ": resuming generation " + std::to_string(*t.stream.generation_id) +
+                                     " in staging table " + full + " (rows of the failed attempt are kept)");
+            } else {
+                if (auto e = db_.run("emptying staging table " + full, "TRUNCATE " + qualified(ks, table))) return e;
+                if (auto e = db_.run("marking staging table " + full,
+                                     "ALTER TABLE " + qualified(ks, table) + " WITH comment = " +
+                                         quote_literal(marker.empty() ? "airbyte staging" : marker)))
+                    return e;
+            }
+        }
+        const bool dedup = t.stream.mode == write_mode::append_dedup;
+        if (auto e = db_.prepare("preparing the insert into " + ks + "." + table, insert_query(t.stream, ks, table, dedup), t.insert))
+            return e;
+        out_.log("INFO", "stream " + t.label + " (" + write_mode_name(t.stream.mode) + (t.stream.truncate ? ", replacing" : "") +
+                             ") -> " + ks + "." + t.names.final_table + (t.staged ? " via " + table : ""));
+    }
+    return std::nullopt;
+}
+
+void write_job::emit_ready() {
+    for (auto& s : tracker_.take_ready()) {
+        out_.state(s.json, s.record_count);
+        ++states_emitted_;
+    }
+}
+
+std::optional<std::string> write_job::on_record(const scanned_message& m, std::size_t bytes) {
+    const std::size_t idx = find_stream(m.ns, m.stream);
+    if (idx == state_tracker::no_stream)
+        return "record for stream " + json_quote((m.ns ? *m.ns + "." : "") + m.stream) + ", which is not in the catalog";
+    if (!m.has_data) return "record has no data";
+    if (!m.data_is_object) return "record data must be a JSON object";
+    if (!m.has_emitted_at) return "record has no emitted_at";
+    auto& t = targets_[idx];
+    cql::bound_statement b{t.insert, {}, {}};
+    b.options.idempotent = true;  // the row's id is fixed: a retried write writes the same row
+    b.values.reserve(t.stream.primary_key.size() + 4);
+    if (t.stream.mode == write_mode::append_dedup) {
+        dedup_doc_.Parse<strict_parse_flags>(m.data_json.data(), m.data_json.size());
+        for (const auto& k : t.stream.primary_key) {
+            cql_value v;
+            if (auto e = key_value(dedup_doc_, k, v)) return *e;
+            b.values.push_back(std::move(v));
+        }
+    } else {
+        b.options.timestamp = now_micros();
+    }
+    b.values.emplace_back(db_.random_uuid());
+    b.values.emplace_back(std::string(m.data_json));
+    b.values.emplace_back(m.emitted_at_ms);
+    if (t.stream.mode == write_mode::append_dedup) {
+        const auto* cursor = t.stream.cursor.empty() ? nullptr : at_path(dedup_doc_, t.stream.cursor);
+        b.values.emplace_back(dedup_timestamp(cursor, !t.stream.cursor.empty(), m.emitted_at_ms));
+    }
+    std::uint64_t seq;
+    {
+        std::lock_guard lock(m_);
+        seq = tracker_.add_record(idx);
+    }
+    const bool hold = t.hold_acks;
+    db_.submit(std::move(b), bytes, [this, seq, idx, bytes, hold](std::error_code ec, const cql::result&) {
+        if (ec) return;
+        std::lock_guard lock(m_);
+        targets_[idx].records++;
+        targets_[idx].bytes += bytes;
+        if (hold) return;
+        tracker_.ack(seq);
+        emit_ready();
+    });
+    return std::nullopt;
+}
+
+std::optional<std::string> write_job::on_state(const scanned_message& m) {
+    if (!m.has_state) return "STATE message without a state object";
+    const bool global = m.state_type == "GLOBAL" || m.state_type == "LEGACY";
+    std::size_t idx = state_tracker::no_stream;
+    if (m.state_type == "STREAM") {
+        if (m.state_stream.empty()) return "STREAM state without stream.stream_descriptor.name";
+        idx = find_stream(m.state_ns, m.state_stream);
+    } else if (!global) {
+        return "state type " + json_quote(m.state_type) + " is not STREAM, GLOBAL or LEGACY";
+    }
+    std::lock_guard lock(m_);
+    tracker_.add_state(std::string(m.state_json), idx, global);
+    emit_ready();
+    return std::nullopt;
+}
+
+void write_job::progress(bool final) {
+    const auto now = clock_type::now();
+    if (!final && now - last_progress_ < std::chrono::seconds(5)) return;
+    last_progress_ = now;
+    const double secs = std::max(1e-3, std::chrono::duration<double>(now - started_).count());
+    std::string per_stream;
+    std::uint64_t records = 0, bytes = 0;
+    {
+        std::lock_guard lock(m_);
+        for (const auto& t : targets_) {
+            records += t.records;
+            bytes += t.bytes;
+            if (t.records) per_stream += (per_stream.empty() ? "" : ", ") + t.label + ": " + std::to_string(t.records);
+        }
+    }
+    char rate[160];
+    std::snprintf(rate, sizeof rate, "%llu records written in %.1f s (%.0f records/s, %.2f MB/s of input)",
+                  static_cast<unsigned long long>(records), secs, static_cast<double>(records) / secs,
+                  static_cast<double>(input_bytes_) / secs / 1e6);
+    out_.log("INFO", std::string(final ? "done: " : "progress: ") + rate + (per_stream.empty() ? "" : "; " + per_stream) +
+                         "; " + std::to_string(states_emitted_) + " states emitted");
+}
+
+std::optional<std::string> write_job::read_input(int fd) {
+    line_reader in(fd, cfg_.max_record_bytes);
+    message_scanner scanner;
+    scanned_message m;
+    std::string error;
+    for (;;) {
+        std::string_view line;
+        const auto st = in.next(line);
+        input_bytes_ = in.bytes_read();
+        const std::string where = "line " + std::to_string(in.line_number()) + ": ";
+        if (st == line_reader::status::eof) return std::nullopt;
+        if (st == line_reader::status::error) return "reading the input failed: " + std::string(std::strerror(errno));
+        if (st == line_reader::status::too_long)
+            return where + "message longer than max_record_bytes (" + std::to_string(cfg_.max_record_bytes) + " bytes)";
+        if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+        if (std::memchr(line.data(), '\0', line.size())) return where + "a NUL byte in the message";
+        if (!scanner.scan(line, m, error)) return where + error;
+        std::optional<std::string> e;
+        switch (m.type) {
+            case message_type::record: e = on_record(m, line.size()); break;
+            case message_type::state: e = on_state(m); break;
+            case message_type::other_known: break;
+            case message_type::unknown:
+                e = m.type_name.empty() ? "message without a \"type\"" : "unknown message type " + json_quote(m.type_name);
+                break;
+        }
+        if (e) return where + *e;
+        if (db_.first_failure()) return std::nullopt;
+        if ((in.line_number() & 1023) == 0) progress(false);
+    }
+}
+
+std::optional<op_error> write_job::commit(target& t) {
+    const auto& ks = t.names.keyspace;
+    const std::string fin = qualified(ks, t.names.final_table), stg = qualified(ks, t.names.staging_table);
+    const std::string label = ks + "." + t.names.final_table;
+    const std::size_t keys = t.stream.primary_key.size();
+    cql::prepared_statement insert;
+    if (auto e = db_.prepare("committing " + label, insert_query(t.stream, ks, t.names.final_table, true), insert)) return e;
+    const std::string select = "SELECT " + column_list(t.stream) + ", WRITETIME(\"_airbyte_data\") FROM " + stg;
+    auto take_row = [keys](const cql::result& r, std::size_t row, std::vector<cql_value>& values, std::int64_t timestamp) {
+        std::error_code ec;
+        for (std::size_t c = 0; c < keys + 3; ++c) values.push_back(r.value(row, c, ec));
+        values.emplace_back(timestamp);
+        return !ec;
+    };
+    if (t.stream.mode == write_mode::append_dedup) {
+        // Keys keep the timestamps their cursors gave them, so the final table must be emptied
+        // first: a short window in which readers see the table fill up again.
+        if (auto e = db_.run("emptying " + label, "TRUNCATE " + fin)) return e;
+        if (auto e = db_.copy("copying the staged rows into " + label, select, insert,
+                              [&](const cql::result& r, std::size_t row, std::vector<cql_value>& v) {
+                                  return take_row(r, row, v, r.get_int64(row, keys + 3).value_or(0));
+                              }))
+            return e;
+    } else {
+        // The new rows get one timestamp S; then every row of the table written at another
+        // time goes. Until this finishes readers see the previous rows (and the new ones).
+        const std::int64_t s = now_micros();
+        if (auto e = db_.copy("copying the staged rows into " + label, select, insert,
+                              [&](const cql::result& r, std::size_t row, std::vector<cql_value>& v) { return take_row(r, row, v, s); }))
+            return e;
+        cql::prepared_statement del;
+        if (auto e = db_.prepare("committing " + label, "DELETE FROM " + fin + " USING TIMESTAMP ? WHERE \"_airbyte_ab_id\" = ?", del))
+            return e;
+        if (auto e = db_.copy("removing the previous rows of " + label,
+                              "SELECT \"_airbyte_ab_id\", WRITETIME(\"_airbyte_data\") FROM " + fin, del,
+                              [&](const cql::result& r, std::size_t row, std::vector<cql_value>& v) {
+                                  auto wt = r.get_int64(row, 1);
+                                  if (wt && *wt == s) return false;  // this sync's row
+                                  auto id = r.get_uuid(row, 0);
+                                  if (!id) return false;
+                                  v.emplace_back(!wt || *wt < s ? s - 1 : *wt);
+                                  v.emplace_back(*id);
+                                  return true;
+                              }))
+            return e;
+    }
+    if (auto e = db_.run("dropping staging table " + ks + "." + t.names.staging_table, "DROP TABLE IF EXISTS " + stg)) return e;
+    out_.log("INFO", "stream " + t.label + ": " + label + " now holds this sync's rows");
+    return std::nullopt;
+}
+
+int write_job::run(int fd) {
+    if (auto e = db_.connect()) return fail(*e);
+    if (auto e = set_up()) return fail(*e);
+    auto input_error = read_input(fd);
+    auto write_error = db_.drain();
+    {
+        std::lock_guard lock(m_);
+        emit_ready();
+    }
+    if (write_error) {
+        // Records after the failed one may have landed, but no state covering the failed one goes out.
+        return fail(classify(write_error->ec), "writing to Cassandra failed: " + write_error->message);
+    }
+    if (input_error) return fail(failure_type::system_error, "bad input: " + *input_error);
+    for (auto& t : targets_)
+        if (t.staged)
+            if (auto e = commit(t)) return fail(*e);
+    {
+        std::lock_guard lock(m_);
+        tracker_.ack_all();  // held streams are committed now
+        emit_ready();
+    }
+    progress(true);
+    return 0;
+}
+
+}  // namespace
+
+int run_write(const connector_config& cfg, const std::vector<configured_stream>& streams, int input_fd, output& out) {
+    write_job job(cfg, streams, out);
+    return job.run(input_fd);
+}
+
+int run_check(const connector_config& cfg, output& out) {
+    cassandra_ops db(cfg.session(), 16, 1u << 20);
+    auto failed = [&](const op_error& e) {
+        std::string hint;
+        switch (classify(e.ec)) {
+            case failure_type::config_error: hint = " (check the credentials, TLS settings, datacenter and permissions)"; break;
+            case failure_type::transient_error: hint = " (check that the hosts and port are right and reachable)"; break;
+            default: break;
+        }
+        out.connection_status(false, e.message + hint);
+        return 0;
+    };
+    if (auto e = db.connect()) return failed(*e);
+    if (auto e = db.run("creating keyspace " + cfg.keyspace, create_keyspace(cfg, cfg.keyspace))) return failed(*e);
+    char name[40];
+    std::snprintf(name, sizeof name, "airbyte_check_%08x", static_cast<unsigned>(db.random_uuid()[0] << 24 | db.random_uuid()[1] << 16 | db.random_uuid()[2]));
+    const std::string table = qualified(cfg.keyspace, name);
+    if (auto e = db.run("creating a probe table", "CREATE TABLE " + table + " (id uuid PRIMARY KEY, v text)")) return failed(*e);
+    auto drop = [&] { return db.run("dropping the probe table", "DROP TABLE IF EXISTS " + table); };
+    const auto id = db.random_uuid();
+    cql::statement ins("INSERT INTO " + table + " (id, v) VALUES (?, ?)");
+    ins.values.push_back({cql::data_type::of(cql::protocol::type_id::uuid), cql_value{id}});
+    ins.values.push_back({cql::data_type::of(cql::protocol::type_id::varchar), cql_value{std::string("airbyte check")}});
+    if (auto e = db.run("writing to the probe table", ins)) {
+        drop();
+        return failed(*e);
+    }
+    cql::result r;
+    cql::statement sel("SELECT v FROM " + table);
+    if (auto e = db.run("reading the probe table", sel, &r)) {
+        drop();
+        return failed(*e);
+    }
+    if (r.size() != 1 || r.get_text(0, 0).value_or("") != "airbyte check") {
+        drop();
+        out.connection_status(false, "the probe row read back from " + cfg.keyspace + " differs from the one written");
+        return 0;
+    }
+    if (auto e = drop()) return failed(*e);
+    out.connection_status(true, "");
+    return 0;
+}
+
+}  // namespace airbyte

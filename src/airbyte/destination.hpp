@@ -1,0 +1,17 @@
+// The connector's commands. Each returns the process exit status: 0 on success, 1 on a failure
+// (reported as CONNECTION_STATUS FAILED for check, as a TRACE ERROR for write).
+#pragma once
+
+#include <vector>
+
+#include "airbyte/catalog.hpp"
+#include "airbyte/config.hpp"
+#include "airbyte/output.hpp"
+
+namespace airbyte {
+
+int run_check(const connector_config& cfg, output& out);
+// Reads Airbyte messages from input_fd until end of input.
+int run_write(const connector_config& cfg, const std::vector<configured_stream>& streams, int input_fd, output& out);
+
+}  // namespace airbyte

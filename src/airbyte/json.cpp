@@ -1,0 +1,126 @@
+#include "airbyte/json.hpp"
+
+#include <rapidjson/error/en.h>
+
+#include <cstdio>
+
+namespace airbyte {
+
+std::optional<std::string> parse_json(std::string_view text, rapidjson::Document& doc) {
+    doc.Parse<strict_parse_flags>(text.data(), text.size());
+    if (!doc.HasParseError()) return std::nullopt;
+    return std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " (at byte " +
+           std::to_string(doc.GetErrorOffset()) + ")";
+}
+
+std::string to_json(const rapidjson::Value& v) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    v.Accept(w);
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string json_quote(std::string_view s) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string join_path(const std::vector<std::string>& path, char sep) {
+    std::string out;
+    for (const auto& p : path) {
+        if (!out.empty()) out += sep;
+        out += p;
+    }
+    return out;
+}
+
+const rapidjson::Value* member(const rapidjson::Value& obj, std::string_view name) {
+    if (!obj.IsObject()) return nullptr;
+    for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it)
+        if (std::string_view(it->name.GetString(), it->name.GetStringLength()) == name) return &it->value;
+    return nullptr;
+}
+
+const rapidjson::Value* at_path(const rapidjson::Value& obj, const std::vector<std::string>& path) {
+    const rapidjson::Value* v = &obj;
+    for (const auto& step : path) {
+        v = member(*v, step);
+        if (!v) return nullptr;
+    }
+    return v;
+}
+
+namespace {
+
+bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
+    if (at + n > s.size()) return false;
+    out = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        out = out * 10 + (s[i] - '0');
+    }
+    return true;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const auto yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_iso8601_millis(std::string_view s) {
+    int y, mo, d;
+    if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+        !digits(s, 8, 2, d))
+        return std::nullopt;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
+    std::int64_t ms = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86'400'000;
+    if (s.size() == 10) return ms;
+    if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;
+    int h, mi, sec = 0;
+    if (!digits(s, 11, 2, h) || s.size() < 16 || s[13] != ':' || !digits(s, 14, 2, mi)) return std::nullopt;
+    std::size_t at = 16;
+    if (at < s.size() && s[at] == ':') {
+        if (!digits(s, at + 1, 2, sec)) return std::nullopt;
+        at += 3;
+    }
+    if (h > 23 || mi > 59 || sec > 60) return std::nullopt;
+    ms += (h * 3600 + mi * 60 + sec) * std::int64_t{1000};
+    if (at < s.size() && (s[at] == '.' || s[at] == ',')) {
+        ++at;
+        int frac = 0, n = 0;
+        while (at < s.size() && s[at] >= '0' && s[at] <= '9') {
+            if (n < 3) frac = frac * 10 + (s[at] - '0');
+            ++n, ++at;
+        }
+        if (n == 0 || n > 9) return std::nullopt;
+        for (int i = n; i < 3; ++i) frac *= 10;
+        ms += frac;
+    }
+    if (at == s.size()) return ms;  // no zone: read as UTC
+    if ((s[at] == 'Z' || s[at] == 'z') && at + 1 == s.size()) return ms;
+    if (s[at] == '+' || s[at] == '-') {
+        int oh, om = 0;
+        if (!digits(s, at + 1, 2, oh)) return std::nullopt;
+        std::size_t end = at + 3;
+        if (end < s.size() && s[end] == ':') ++end;
+        if (end < s.size()) {
+            if (!digits(s, end, 2, om)) return std::nullopt;
+            end += 2;
+        }
+        if (end != s.size() || oh > 23 || om > 59) return std::nullopt;
+        const std::int64_t off = (oh * 60 + om) * std::int64_t{60'000};
+        return s[at] == '+' ? ms - off : ms + off;
+    }
+    return std::nullopt;
+}
+
+}  // namespace airbyte

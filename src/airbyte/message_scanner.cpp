@@ -1,0 +1,197 @@
+#include "airbyte/message_scanner.hpp"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+
+#include <charconv>
+#include <cmath>
+
+#include "airbyte/json.hpp"
+
+namespace airbyte {
+
+namespace {
+
+constexpr unsigned scan_flags = strict_parse_flags | rapidjson::kParseNumbersAsStringsFlag;
+
+bool parse_number_ms(std::string_view s, std::int64_t& out) {
+    auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+    if (r.ec == std::errc() && r.ptr == s.data() + s.size()) return true;
+    double d = 0;
+    auto rd = std::from_chars(s.data(), s.data() + s.size(), d);
+    if (rd.ec != std::errc() || rd.ptr != s.data() + s.size() || !std::isfinite(d) || std::fabs(d) > 9.2e18) return false;
+    out = std::llround(d);
+    return true;
+}
+
+// The SAX handler. depth_ counts open containers; keys[i] is the key being read in container i
+// (arrays use "#"). A value at depth d sits at path keys[0..d-1].
+struct handler {
+    scanned_message& m;
+    std::vector<std::string>& keys;
+    rapidjson::Writer<rapidjson::StringBuffer>& data_w;
+    rapidjson::Writer<rapidjson::StringBuffer>& state_w;
+    std::string& error;
+    std::size_t depth = 0;
+    unsigned seen_top = 0, seen_record = 0, seen_state = 0;
+    bool root_object = false;
+
+    bool k(std::size_t i, const char* s) const { return keys[i] == s; }
+    bool in_data(std::size_t len) const { return len >= 2 && k(0, "record") && k(1, "data"); }
+    bool in_state(std::size_t len) const { return len >= 1 && k(0, "state") && !(len >= 2 && k(1, "destinationStats")); }
+
+    template <class F>
+    void forward(std::size_t len, F&& f) {
+        if (in_data(len)) f(data_w);
+        else if (in_state(len)) f(state_w);
+    }
+
+    bool fail(std::string msg) {
+        error = std::move(msg);
+        return false;
+    }
+
+    // A scalar value at the current depth.
+    bool scalar_string(std::string_view s) {
+        const std::size_t d = depth;
+        if (d == 1 && k(0, "type")) m.type_name.assign(s);
+        else if (d == 2 && k(0, "record") && k(1, "stream")) m.stream.assign(s);
+        else if (d == 2 && k(0, "record") && k(1, "namespace")) m.ns.emplace(s);
+        else if (d == 2 && k(0, "record") && k(1, "data")) m.has_data = true;
+        else if (d == 2 && k(0, "state") && k(1, "type")) m.state_type.assign(s);
+        else if (d == 4 && k(0, "state") && k(1, "stream") && k(2, "stream_descriptor") && k(3, "name")) m.state_stream.assign(s);
+        else if (d == 4 && k(0, "state") && k(1, "stream") && k(2, "stream_descriptor") && k(3, "namespace")) m.state_ns.emplace(s);
+        return true;
+    }
+    void scalar_other() {
+        if (depth == 2 && k(0, "record") && k(1, "data")) m.has_data = true;
+    }
+
+    bool Null() {
+        forward(depth, [](auto& w) { w.Null(); });
+        return true;
+    }
+    bool Bool(bool b) {
+        scalar_other();
+        forward(depth, [b](auto& w) { w.Bool(b); });
+        return true;
+    }
+    bool Int(int) { return true; }  // not called: numbers arrive as RawNumber
+    bool Uint(unsigned) { return true; }
+    bool Int64(std::int64_t) { return true; }
+    bool Uint64(std::uint64_t) { return true; }
+    bool Double(double) { return true; }
+    bool RawNumber(const char* s, rapidjson::SizeType len, bool) {
+        if (depth == 2 && k(0, "record") && k(1, "emitted_at")) {
+            if (!parse_number_ms(std::string_view(s, len), m.emitted_at_ms))
+                return fail("record.emitted_at is not a number of milliseconds: " + std::string(s, len));
+            m.has_emitted_at = true;
+        }
+        scalar_other();
+        // RawValue, not RawNumber: RapidJSON 1.1 writes a RawNumber as a string.
+        forward(depth, [&](auto& w) { w.RawValue(s, len, rapidjson::kNumberType); });
+        return true;
+    }
+    bool String(const char* s, rapidjson::SizeType len, bool) {
+        scalar_string(std::string_view(s, len));
+        forward(depth, [&](auto& w) { w.String(s, len, true); });
+        return true;
+    }
+    bool open(bool object) {
+        const std::size_t d = depth;
+        if (d == 2 && k(0, "record") && k(1, "data")) {
+            m.has_data = true;
+            m.data_is_object = object;
+        }
+        if (d == 1 && k(0, "state") && object) m.has_state = true;
+        if (d == 0 && !object) return fail("a message must be a JSON object, not an array");
+        if (d == 0) root_object = true;
+        forward(d, [object](auto& w) { object ? w.StartObject() : w.StartArray(); });
+        ++depth;
+        if (keys.size() < depth) keys.resize(depth);
+        keys[depth - 1] = object ? "" : "#";
+        return true;
+    }
+    bool StartObject() { return open(true); }
+    bool StartArray() { return open(false); }
+    bool Key(const char* s, rapidjson::SizeType len, bool) {
+        std::string_view key(s, len);
+        keys[depth - 1].assign(key);
+        // Repeated keys that the connector reads would make the message ambiguous.
+        auto once = [&](unsigned& seen, std::initializer_list<const char*> names, const char* where) {
+            unsigned bit = 1;
+            for (const char* n : names) {
+                if (key == n) {
+                    if (seen & bit) return fail(std::string("duplicate key \"") + n + "\"" + where);
+                    seen |= bit;
+                }
+                bit <<= 1;
+            }
+            return true;
+        };
+        if (depth == 1 && !once(seen_top, {"type", "record", "state"}, "")) return false;
+        if (depth == 2 && k(0, "record") && !once(seen_record, {"stream", "namespace", "emitted_at", "data"}, " in record"))
+            return false;
+        if (depth == 2 && k(0, "state") && !once(seen_state, {"type", "stream", "global", "data"}, " in state")) return false;
+        // The key belongs to the container at path keys[0..depth-2]; inside the state object, a
+        // destinationStats member is dropped (in_state(depth) is false for it).
+        if (in_data(depth - 1)) data_w.Key(s, len, true);
+        else if (in_state(depth - 1) && in_state(depth)) state_w.Key(s, len, true);
+        return true;
+    }
+    bool close(bool object) {
+        forward(depth - 1, [object](auto& w) { object ? w.EndObject() : w.EndArray(); });
+        --depth;
+        return true;
+    }
+    bool EndObject(rapidjson::SizeType) { return close(true); }
+    bool EndArray(rapidjson::SizeType) { return close(false); }
+};
+
+}  // namespace
+
+bool message_scanner::scan(std::string_view line, scanned_message& m, std::string& error) {
+    m.type = message_type::unknown;
+    m.type_name.clear();
+    m.stream.clear();
+    m.ns.reset();
+    m.has_emitted_at = false;
+    m.emitted_at_ms = 0;
+    m.has_data = m.data_is_object = false;
+    m.data_json = {};
+    m.state_type.clear();
+    m.state_stream.clear();
+    m.state_ns.reset();
+    m.has_state = false;
+    m.state_json = {};
+    data_buf_.Clear();
+    state_buf_.Clear();
+    data_w_.Reset(data_buf_);
+    state_w_.Reset(state_buf_);
+
+    handler h{m, keys_, data_w_, state_w_, error};
+    rapidjson::Reader reader;
+    rapidjson::MemoryStream ms(line.data(), line.size());
+    auto res = reader.Parse<scan_flags>(ms, h);
+    if (res.IsError()) {
+        if (res.Code() != rapidjson::kParseErrorTermination)
+            error = std::string("malformed JSON: ") + rapidjson::GetParseError_En(res.Code()) + " (at byte " +
+                    std::to_string(res.Offset()) + ")";
+        return false;
+    }
+    if (!h.root_object) {
+        error = "a message must be a JSON object";
+        return false;
+    }
+    if (m.type_name == "RECORD") m.type = message_type::record;
+    else if (m.type_name == "STATE") m.type = message_type::state;
+    else if (m.type_name == "LOG" || m.type_name == "TRACE" || m.type_name == "CONTROL" || m.type_name == "SPEC" ||
+             m.type_name == "CONNECTION_STATUS" || m.type_name == "CATALOG")
+        m.type = message_type::other_known;
+    if (m.data_is_object) m.data_json = std::string_view(data_buf_.GetString(), data_buf_.GetSize());
+    if (m.has_state) m.state_json = std::string_view(state_buf_.GetString(), state_buf_.GetSize());
+    if (m.has_state && m.state_type.empty()) m.state_type = "LEGACY";
+    return true;
+}
+
+}  // namespace airbyte

@@ -1,0 +1,53 @@
+// Reads one Airbyte message line in a single SAX pass: the fields the connector needs (type,
+// record stream/namespace/emitted_at, state type and stream descriptor) and, re-serialised
+// compactly with numbers kept exactly as written, the record's data and the state object.
+// No DOM is built, and the buffers are reused from line to line.
+#pragma once
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace airbyte {
+
+enum class message_type { record, state, other_known, unknown };
+
+struct scanned_message {
+    message_type type = message_type::unknown;
+    std::string type_name;  // as written
+
+    // RECORD
+    std::string stream;
+    std::optional<std::string> ns;  // absent or null: nullopt
+    bool has_emitted_at = false;
+    std::int64_t emitted_at_ms = 0;
+    bool has_data = false;        // "data" present and not null
+    bool data_is_object = false;
+    std::string_view data_json;   // valid until the next scan
+
+    // STATE
+    std::string state_type;  // "STREAM", "GLOBAL", "LEGACY" (absent: LEGACY)
+    std::string state_stream;
+    std::optional<std::string> state_ns;
+    bool has_state = false;
+    std::string_view state_json;  // the state object without any destinationStats; valid until the next scan
+};
+
+class message_scanner {
+public:
+    // False with a message (no line number) when the line is not one well-formed JSON object, or
+    // repeats a key the connector reads.
+    bool scan(std::string_view line, scanned_message& out, std::string& error);
+
+private:
+    rapidjson::StringBuffer data_buf_, state_buf_;
+    rapidjson::Writer<rapidjson::StringBuffer> data_w_, state_w_;
+    std::vector<std::string> keys_;
+};
+
+}  // namespace airbyte

@@ -1,0 +1,87 @@
+#include "airbyte/names.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <numeric>
+#include <tuple>
+
+namespace airbyte {
+
+std::uint32_t fnv1a32(std::string_view s) noexcept {
+    std::uint32_t h = 2166136261u;
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+namespace {
+bool plain(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+}  // namespace
+
+std::string sanitize_name(std::string_view name, std::size_t max_length) {
+    if (plain(name) && name.size() <= max_length) return std::string(name);
+    std::string readable;
+    for (unsigned char c : name) {
+        if ((c & 0xC0) == 0x80) continue;  // UTF-8 continuation byte: its code point is already mapped
+        char out = '_';
+        if (c >= 'A' && c <= 'Z') out = static_cast<char>(c - 'A' + 'a');
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out = static_cast<char>(c);
+        if (out == '_' && !readable.empty() && readable.back() == '_') continue;
+        readable += out;
+    }
+    char hash[10];
+    std::snprintf(hash, sizeof hash, "_%08x", fnv1a32(name));
+    const std::size_t room = max_length > 9 ? max_length - 9 : 0;
+    if (readable.size() > room) readable.resize(room);
+    while (!readable.empty() && readable.back() == '_') readable.pop_back();
+    return readable + hash;
+}
+
+std::string quote_identifier(std::string_view name) {
+    std::string out = "\"";
+    for (char c : name) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + '"';
+}
+
+std::string quote_literal(std::string_view text) {
+    std::string out = "'";
+    for (char c : text) {
+        if (c == '\'') out += '\'';
+        out += c;
+    }
+    return out + '\'';
+}
+
+std::vector<table_names> assign_tables(const std::vector<stream_key>& streams, const std::vector<std::string>& keyspaces) {
+    std::vector<std::size_t> order(streams.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return std::tie(streams[a].ns, streams[a].name) < std::tie(streams[b].ns, streams[b].name);
+    });
+    std::vector<table_names> out(streams.size());
+    std::map<std::pair<std::string, std::string>, int> used;  // (keyspace, base) -> times seen
+    for (std::size_t i : order) {
+        std::string base = sanitize_name(streams[i].name, max_name_length - 12);
+        int& n = used[{keyspaces[i], base}];
+        if (++n > 1) {
+            std::string suffix = "_" + std::to_string(n);
+            if (base.size() + suffix.size() > max_name_length - 12) base.resize(max_name_length - 12 - suffix.size());
+            base += suffix;
+            ++used[{keyspaces[i], base}];
+        }
+        out[i] = {keyspaces[i], "airbyte_raw_" + base, "airbyte_tmp_" + base};
+    }
+    return out;
+}
+
+}  // namespace airbyte
