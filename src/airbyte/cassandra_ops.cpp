@@ -10,6 +10,9 @@ cassandra_ops::cassandra_ops(cql::session_config cfg, std::size_t max_in_flight,
 std::optional<op_error> cassandra_ops::connect() {
     if (auto ec = db_.connect()) {
         auto d = db_.last_error();
+        // For unreachable hosts the diagnostics already say, per host, what went wrong.
+        if (ec == cql::client_errc::no_host_available || classify(ec) == failure_type::transient_error)
+            return op_error{ec, "cannot reach Cassandra: " + (d.message.empty() ? ec.message() : d.message)};
         return op_error{ec, "cannot connect to Cassandra: " + describe(ec, d)};
     }
     return std::nullopt;

@@ -12,6 +12,7 @@
 #include "airbyte/message_scanner.hpp"
 #include "airbyte/names.hpp"
 #include "airbyte/state_tracker.hpp"
+#include "protocol/error.hpp"
 
 namespace airbyte {
 
@@ -427,11 +428,10 @@ int run_check(const connector_config& cfg, output& out) {
     cassandra_ops db(cfg.session(), 16, 1u << 20);
     auto failed = [&](const op_error& e) {
         std::string hint;
-        switch (classify(e.ec)) {
-            case failure_type::config_error: hint = " (check the credentials, TLS settings, datacenter and permissions)"; break;
-            case failure_type::transient_error: hint = " (check that the hosts and port are right and reachable)"; break;
-            default: break;
-        }
+        if (e.ec == cql::client_errc::authentication_failed) hint = " (check username and password)";
+        else if (e.ec == cql::client_errc::tls_handshake_failed) hint = " (check the TLS mode and certificates)";
+        else if (e.ec == cql::protocol::server_errc::unauthorized) hint = " (the user lacks this permission)";
+        else if (classify(e.ec) == failure_type::transient_error) hint = " (check that the address and port are right and the nodes are up)";
         out.connection_status(false, e.message + hint);
         return 0;
     };

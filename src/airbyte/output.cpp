@@ -1,5 +1,6 @@
 #include "airbyte/output.hpp"
 
+#include <cerrno>
 #include <chrono>
 
 #include "airbyte/json.hpp"
@@ -31,6 +32,20 @@ failure_type classify(std::error_code ec) noexcept {
         ec == server_errc::is_bootstrapping || ec == server_errc::write_timeout || ec == server_errc::read_timeout ||
         ec == server_errc::write_failure || ec == server_errc::truncate_error)
         return failure_type::transient_error;
+    // Socket errors (errno values; Asio reports them in its own "asio.system" category): the network
+    // or the node, not the connector.
+    const std::string_view cat = ec.category().name();
+    if (ec.category() == std::system_category() || ec.category() == std::generic_category() || cat == "asio.system") {
+        switch (ec.value()) {
+            case ECONNREFUSED: case ECONNRESET: case ECONNABORTED: case EHOSTUNREACH: case ENETUNREACH:
+            case ENETDOWN: case ETIMEDOUT: case EPIPE: case ENOTCONN:
+                return failure_type::transient_error;
+            default: break;
+        }
+    }
+    // A host name that does not resolve is a wrong address.
+    if (std::string_view(ec.category().name()) == "asio.netdb" || std::string_view(ec.category().name()) == "asio.addrinfo")
+        return failure_type::config_error;
     return failure_type::system_error;
 }
 

@@ -113,6 +113,7 @@ asio::awaitable<std::error_code> session_impl::do_connect() {
     }
     if (candidates.empty()) {
         if (last_error_.message.empty()) last_error_.message = "no contact point configured";
+        if (last_error_.message.ends_with("; ")) last_error_.message.resize(last_error_.message.size() - 2);
         co_return make_error_code(client_errc::no_host_available);
     }
     if (auto ec = co_await open_control(candidates)) co_return ec;
