@@ -4,6 +4,7 @@
 
 #include "cql/detail/murmur3.hpp"
 #include "cql/detail/routing_key.hpp"
+#include "cql/detail/load_balancing.hpp"
 #include "cql/detail/session_impl.hpp"
 #include "protocol/requests.hpp"
 
@@ -109,33 +110,19 @@ std::error_code session_impl::encode(work& w, const connection& c, std::vector<s
 }
 
 std::vector<host*> session_impl::query_plan(const std::optional<std::int64_t>& token, const std::string& keyspace) {
-    std::vector<host*> plan;
-    auto usable = [](const host& h) { return h.in_use && !h.removed && h.up; };
-    if (token && !keyspace.empty()) {
-        if (const auto* rm = replicas_for(keyspace)) {
-            auto reps = rm->replicas(*token);
-            // Local replicas first, least busy first among them.
-            std::vector<host*> local;
-            for (auto id : reps)
-                if (id < hosts_.size() && usable(*hosts_[id]) && hosts_[id]->datacenter == local_dc_) local.push_back(hosts_[id].get());
-            std::stable_sort(local.begin(), local.end(), [](host* a, host* b) {
-                auto ca = a->least_busy(), cb = b->least_busy();
-                std::size_t la = ca ? ca->load() : SIZE_MAX, lb = cb ? cb->load() : SIZE_MAX;
-                return la < lb;
-            });
-            plan = std::move(local);
-        }
+    std::vector<plan_host> view(hosts_.size());
+    for (std::size_t i = 0; i < hosts_.size(); ++i) {
+        const host& h = *hosts_[i];
+        auto c = h.least_busy();
+        view[i] = {h.datacenter, h.in_use && !h.removed && h.up, c ? c->load() : SIZE_MAX};
     }
-    // Then the other local hosts, round robin; then remote ones when allowed.
-    const std::size_t n = hosts_.size();
-    const std::size_t start = n ? round_robin_++ % n : 0;
-    for (int pass = 0; pass < 2; ++pass)
-        for (std::size_t i = 0; i < n; ++i) {
-            host* h = hosts_[(start + i) % n].get();
-            const bool local = h->datacenter == local_dc_;
-            if (!usable(*h) || (pass == 0) != local) continue;
-            if (std::find(plan.begin(), plan.end(), h) == plan.end()) plan.push_back(h);
-        }
+    std::vector<std::size_t> replicas;
+    if (token && !keyspace.empty())
+        if (const auto* rm = replicas_for(keyspace))
+            for (auto id : rm->replicas(*token)) replicas.push_back(id);
+    const std::size_t start = hosts_.empty() ? 0 : round_robin_++ % hosts_.size();
+    std::vector<host*> plan;
+    for (auto id : make_query_plan(view, replicas, local_dc_, start)) plan.push_back(hosts_[id].get());
     return plan;
 }
 
