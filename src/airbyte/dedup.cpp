@@ -2,42 +2,73 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "airbyte/json.hpp"
 
 namespace airbyte {
 
 namespace {
-std::int64_t clamp_rank(std::int64_t v) noexcept { return std::clamp(v, -cursor_rank_limit, cursor_rank_limit - 1); }
-std::int64_t clamp_rank(double v) noexcept {
-    if (std::isnan(v)) return -cursor_rank_limit;
-    v = std::floor(v);
-    if (v <= static_cast<double>(-cursor_rank_limit)) return -cursor_rank_limit;
-    if (v >= static_cast<double>(cursor_rank_limit - 1)) return cursor_rank_limit - 1;
-    return static_cast<std::int64_t>(v);
+
+void put_u64(std::vector<std::uint8_t>& out, std::uint64_t v) {
+    for (int i = 7; i >= 0; --i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
+void put_i64(std::vector<std::uint8_t>& out, std::int64_t v) { put_u64(out, static_cast<std::uint64_t>(v) ^ (1ull << 63)); }
+void put_double(std::vector<std::uint8_t>& out, double d) {
+    if (d == 0) d = 0;  // -0 == 0
+    std::uint64_t bits;
+    std::memcpy(&bits, &d, sizeof bits);
+    // Negative: flip every bit; positive: flip the sign bit. Then unsigned order is numeric order.
+    put_u64(out, (bits >> 63) ? ~bits : bits ^ (1ull << 63));
+}
+void put_escaped(std::vector<std::uint8_t>& out, std::string_view s) {
+    for (unsigned char c : s) {
+        out.push_back(c);
+        if (c == 0) out.push_back(0xFF);
+    }
+    out.push_back(0);
+    out.push_back(0);
+}
+
+enum tag : std::uint8_t { missing = 0, false_ = 1, true_ = 2, number = 3, date_time = 4, string = 5, composite = 6 };
+
 }  // namespace
 
-std::int64_t cursor_rank(const rapidjson::Value* c) noexcept {
-    if (!c || c->IsNull()) return -cursor_rank_limit;
-    if (c->IsBool()) return c->GetBool() ? 1 : 0;
-    if (c->IsInt64()) return clamp_rank(c->GetInt64());
-    if (c->IsUint64()) return cursor_rank_limit - 1;
-    if (c->IsNumber()) return clamp_rank(c->GetDouble());
-    if (c->IsString()) {
+std::vector<std::uint8_t> order_key(const rapidjson::Value* c, std::int64_t emitted_at_ms) {
+    std::vector<std::uint8_t> out;
+    out.reserve(32);
+    if (!c || c->IsNull()) {
+        out.push_back(missing);
+    } else if (c->IsBool()) {
+        out.push_back(c->GetBool() ? true_ : false_);
+    } else if (c->IsNumber()) {
+        out.push_back(number);
+        put_double(out, c->GetDouble());
+        // Integers: a sign byte, then the magnitude's order (so int64 and uint64 compare as one scale).
+        if (c->IsInt64() && c->GetInt64() < 0) {
+            out.push_back(0);
+            put_i64(out, c->GetInt64());
+        } else if (c->IsUint64()) {
+            out.push_back(1);
+            put_u64(out, c->GetUint64());
+        }
+    } else if (c->IsString()) {
         std::string_view s(c->GetString(), c->GetStringLength());
-        if (auto ms = parse_iso8601_millis(s)) return clamp_rank(*ms);
-        std::int64_t v = 0;
-        for (std::size_t i = 0; i < 5; ++i) v = (v << 8) | (i < s.size() ? static_cast<unsigned char>(s[i]) : 0);
-        return v;  // < 2^40
+        std::int32_t nanos = 0;
+        if (auto ms = parse_iso8601_millis(s, nanos)) {
+            out.push_back(date_time);
+            put_i64(out, *ms);
+            put_i64(out, nanos);
+        } else {
+            out.push_back(string);
+            put_escaped(out, s);
+        }
+    } else {
+        out.push_back(composite);
+        put_escaped(out, to_json(*c));
     }
-    return -cursor_rank_limit;  // objects and arrays do not order
-}
-
-std::int64_t dedup_timestamp(const rapidjson::Value* cursor, bool has_cursor, std::int64_t emitted_at_ms) noexcept {
-    if (!has_cursor) return std::clamp<std::int64_t>(emitted_at_ms, 0, std::int64_t{1} << 50) * 1000;
-    const std::int64_t hours = std::clamp<std::int64_t>(emitted_at_ms / 3'600'000, 0, (1 << 20) - 1);
-    return cursor_rank(cursor) * (std::int64_t{1} << 20) + hours;
+    put_i64(out, emitted_at_ms);
+    return out;
 }
 
 std::optional<std::string> key_value(const rapidjson::Value& data, const key_column& k, cql::protocol::cql_value& out) {

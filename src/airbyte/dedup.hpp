@@ -1,19 +1,21 @@
-// append_dedup without reads: every row of a dedup table is written with a write timestamp derived
-// from the record's cursor and emitted_at, so Cassandra's last-write-wins keeps, per primary key,
-// the record with the greatest cursor, ties going to the later emitted_at, in whatever order
-// records arrive, within a sync and across syncs.
+// append_dedup without reads. A dedup table's primary key is the stream's key (partition key) plus
+// a clustering column "_airbyte_cursor_order" (blob, descending): an exact, byte-comparable encoding
+// of (cursor value, emitted_at). Each record is written as two statements with the same fixed write
+// timestamp: an INSERT of its row, and a range DELETE of the rows of its key with a smaller order.
+// At equal timestamps a tombstone beats a live row, so whatever order records arrive in, within a
+// sync and across syncs, the key keeps exactly one row: the greatest cursor, ties going to the
+// later emitted_at (equal in both: the same row, written twice).
 //
-// timestamp = cursor_rank(cursor) * 2^20 + emitted_at in hours since 1970 (20 bits, up to 2089)
-// cursor_rank is a 43-bit signed, order-preserving rank of the cursor value:
-//   - integers: exact within +-2^42 (4.4e12), saturating beyond;
-//   - other numbers: their floor, likewise;
-//   - strings that are ISO-8601 dates or date-times: milliseconds since 1970 (exact to the ms for
-//     1831..2109, saturating beyond);
-//   - other strings: their first 5 bytes (UTF-8, compared as unsigned bytes);
-//   - booleans: false < true; missing or null: lowest.
-// Without a cursor, the timestamp is emitted_at in microseconds: the latest record wins.
-// Limits, documented for users: cursor values equal at this precision and emitted in the same hour
-// tie, and Cassandra then keeps, column by column, the greater value.
+// order_key bytes, compared as unsigned bytes:
+//   a tag for the cursor's kind: missing or null < false < true < number < date-time string < other
+//   string < object/array; then
+//   - numbers: the IEEE-754 double made byte-comparable, then for integers the exact int64 (so
+//     integers beyond 2^53 still compare exactly);
+//   - ISO-8601 date or date-time strings: milliseconds since 1970 and the nanoseconds below them;
+//   - other strings: their UTF-8 bytes, 0x00 escaped as 00 FF, ended by 00 00;
+//   - objects and arrays: their compact JSON text, the same way;
+//   then emitted_at (ms, big-endian with the sign bit flipped).
+// Without a cursor only emitted_at orders: the latest record wins.
 #pragma once
 
 #include <rapidjson/document.h>
@@ -21,16 +23,18 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "airbyte/catalog.hpp"
 #include "protocol/value.hpp"
 
 namespace airbyte {
 
-constexpr std::int64_t cursor_rank_limit = std::int64_t{1} << 42;
+// The write timestamp of every dedup statement (see above).
+constexpr std::int64_t dedup_write_timestamp = 1'000'000;
+constexpr const char* order_column = "_airbyte_cursor_order";
 
-std::int64_t cursor_rank(const rapidjson::Value* cursor) noexcept;
-std::int64_t dedup_timestamp(const rapidjson::Value* cursor, bool has_cursor, std::int64_t emitted_at_ms) noexcept;
+std::vector<std::uint8_t> order_key(const rapidjson::Value* cursor, std::int64_t emitted_at_ms);
 
 // The value of a key column from the record's data, as its CQL type; an error message when the
 // value is missing, null or does not fit the type.

@@ -1,5 +1,6 @@
 #include "airbyte/destination.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -36,6 +37,7 @@ std::string create_keyspace(const connector_config& cfg, const std::string& ks) 
 std::map<std::string, std::string> expected_columns(const configured_stream& s) {
     std::map<std::string, std::string> cols{{"_airbyte_ab_id", "uuid"}, {"_airbyte_data", "text"}, {"_airbyte_emitted_at", "timestamp"}};
     for (const auto& k : s.primary_key) cols[k.column] = key_type_cql(k.type);
+    if (s.mode == write_mode::append_dedup) cols[order_column] = "blob";
     return cols;
 }
 
@@ -48,19 +50,33 @@ std::string create_table(const configured_stream& s, const std::string& ks, cons
         q += quote_identifier(k.column) + " " + key_type_cql(k.type) + ", ";
         key += (key.empty() ? "" : ", ") + quote_identifier(k.column);
     }
-    return q + R"("_airbyte_ab_id" uuid, "_airbyte_data" text, "_airbyte_emitted_at" timestamp, PRIMARY KEY (()" + key + ")))";
+    const std::string order = quote_identifier(order_column);
+    return q + order + R"( blob, "_airbyte_ab_id" uuid, "_airbyte_data" text, "_airbyte_emitted_at" timestamp, PRIMARY KEY (()" +
+           key + "), " + order + ")) WITH CLUSTERING ORDER BY (" + order + " DESC)";
 }
 
-// The columns written, in bind order: key columns (dedup), then the three Airbyte columns.
+// The columns written, in bind order: for dedup the key columns and the order column, then the
+// three Airbyte columns.
+std::size_t column_count(const configured_stream& s) {
+    return s.mode == write_mode::append_dedup ? s.primary_key.size() + 4 : 3;
+}
 std::string column_list(const configured_stream& s) {
     std::string cols;
     for (const auto& k : s.primary_key) cols += quote_identifier(k.column) + ", ";
+    if (s.mode == write_mode::append_dedup) cols += quote_identifier(order_column) + ", ";
     return cols + R"("_airbyte_ab_id", "_airbyte_data", "_airbyte_emitted_at")";
+}
+
+// Removes a key's rows ordered below the given order (dedup): binds timestamp, key columns, order.
+std::string delete_older_query(const configured_stream& s, const std::string& ks, const std::string& table) {
+    std::string where;
+    for (const auto& k : s.primary_key) where += quote_identifier(k.column) + " = ? AND ";
+    return "DELETE FROM " + qualified(ks, table) + " USING TIMESTAMP ? WHERE " + where + quote_identifier(order_column) + " < ?";
 }
 
 std::string insert_query(const configured_stream& s, const std::string& ks, const std::string& table, bool with_timestamp) {
     std::string marks;
-    for (std::size_t i = 0; i < s.primary_key.size() + 3; ++i) marks += i ? ", ?" : "?";
+    for (std::size_t i = 0; i < column_count(s); ++i) marks += i ? ", ?" : "?";
     return "INSERT INTO " + qualified(ks, table) + " (" + column_list(s) + ") VALUES (" + marks + ")" +
            (with_timestamp ? " USING TIMESTAMP ?" : "");
 }
@@ -71,6 +87,7 @@ struct target {
     bool staged = false;      // writes go to the staging table, committed at the end
     bool hold_acks = false;   // staged without a generation: its states wait for the commit
     cql::prepared_statement insert;
+    cql::prepared_statement delete_older;  // dedup
     std::uint64_t records = 0, bytes = 0;  // acknowledged
     std::string label;                     // for messages: "ns.name"
 };
@@ -210,6 +227,10 @@ std::optional<op_error> write_job::set_up() {
         const bool dedup = t.stream.mode == write_mode::append_dedup;
         if (auto e = db_.prepare("preparing the insert into " + ks + "." + table, insert_query(t.stream, ks, table, dedup), t.insert))
             return e;
+        if (dedup)
+            if (auto e = db_.prepare("preparing the dedup delete on " + ks + "." + table, delete_older_query(t.stream, ks, table),
+                                     t.delete_older))
+                return e;
         out_.log("INFO", "stream " + t.label + " (" + write_mode_name(t.stream.mode) + (t.stream.truncate ? ", replacing" : "") +
                              ") -> " + ks + "." + t.names.final_table + (t.staged ? " via " + table : ""));
     }
@@ -231,41 +252,57 @@ std::optional<std::string> write_job::on_record(const scanned_message& m, std::s
     if (!m.data_is_object) return "record data must be a JSON object";
     if (!m.has_emitted_at) return "record has no emitted_at";
     auto& t = targets_[idx];
+    const bool dedup = t.stream.mode == write_mode::append_dedup;
     cql::bound_statement b{t.insert, {}, {}};
     b.options.idempotent = true;  // the row's id is fixed: a retried write writes the same row
-    b.values.reserve(t.stream.primary_key.size() + 4);
-    if (t.stream.mode == write_mode::append_dedup) {
+    b.values.reserve(column_count(t.stream) + 1);
+    cql::bound_statement del{t.delete_older, {}, {}};
+    if (dedup) {
         dedup_doc_.Parse<strict_parse_flags>(m.data_json.data(), m.data_json.size());
+        del.values.emplace_back(dedup_write_timestamp);
         for (const auto& k : t.stream.primary_key) {
             cql_value v;
             if (auto e = key_value(dedup_doc_, k, v)) return *e;
-            b.values.push_back(std::move(v));
+            b.values.push_back(v);
+            del.values.push_back(std::move(v));
         }
+        const auto* cursor = t.stream.cursor.empty() ? nullptr : at_path(dedup_doc_, t.stream.cursor);
+        auto order = order_key(cursor, m.emitted_at_ms);
+        b.values.emplace_back(order);
+        del.values.emplace_back(std::move(order));
+        del.options.idempotent = true;
     } else {
         b.options.timestamp = now_micros();
     }
     b.values.emplace_back(db_.random_uuid());
     b.values.emplace_back(std::string(m.data_json));
     b.values.emplace_back(m.emitted_at_ms);
-    if (t.stream.mode == write_mode::append_dedup) {
-        const auto* cursor = t.stream.cursor.empty() ? nullptr : at_path(dedup_doc_, t.stream.cursor);
-        b.values.emplace_back(dedup_timestamp(cursor, !t.stream.cursor.empty(), m.emitted_at_ms));
-    }
+    if (dedup) b.values.emplace_back(dedup_write_timestamp);
     std::uint64_t seq;
     {
         std::lock_guard lock(m_);
         seq = tracker_.add_record(idx);
     }
+    // The record counts as written once every statement for it succeeded (two for dedup).
+    struct pending_record {
+        std::atomic<int> left;
+        std::atomic<bool> failed{false};
+    };
+    auto p = std::make_shared<pending_record>();
+    p->left = dedup ? 2 : 1;
     const bool hold = t.hold_acks;
-    db_.submit(std::move(b), bytes, [this, seq, idx, bytes, hold](std::error_code ec, const cql::result&) {
-        if (ec) return;
+    auto done = [this, p, seq, idx, bytes, hold](std::error_code ec, const cql::result&) {
+        if (ec) p->failed = true;
+        if (--p->left > 0 || p->failed) return;
         std::lock_guard lock(m_);
         targets_[idx].records++;
         targets_[idx].bytes += bytes;
         if (hold) return;
         tracker_.ack(seq);
         emit_ready();
-    });
+    };
+    if (dedup && !db_.submit(std::move(del), 64, done)) return std::nullopt;
+    db_.submit(std::move(b), bytes, std::move(done));
     return std::nullopt;
 }
 
@@ -344,23 +381,24 @@ std::optional<op_error> write_job::commit(target& t) {
     const auto& ks = t.names.keyspace;
     const std::string fin = qualified(ks, t.names.final_table), stg = qualified(ks, t.names.staging_table);
     const std::string label = ks + "." + t.names.final_table;
-    const std::size_t keys = t.stream.primary_key.size();
+    const std::size_t columns = column_count(t.stream);
     cql::prepared_statement insert;
     if (auto e = db_.prepare("committing " + label, insert_query(t.stream, ks, t.names.final_table, true), insert)) return e;
     const std::string select = "SELECT " + column_list(t.stream) + ", WRITETIME(\"_airbyte_data\") FROM " + stg;
-    auto take_row = [keys](const cql::result& r, std::size_t row, std::vector<cql_value>& values, std::int64_t timestamp) {
+    auto take_row = [columns](const cql::result& r, std::size_t row, std::vector<cql_value>& values, std::int64_t timestamp) {
         std::error_code ec;
-        for (std::size_t c = 0; c < keys + 3; ++c) values.push_back(r.value(row, c, ec));
+        for (std::size_t c = 0; c < columns; ++c) values.push_back(r.value(row, c, ec));
         values.emplace_back(timestamp);
         return !ec;
     };
     if (t.stream.mode == write_mode::append_dedup) {
-        // Keys keep the timestamps their cursors gave them, so the final table must be emptied
-        // first: a short window in which readers see the table fill up again.
+        // Dedup rows are written with one fixed timestamp and shadowed by range tombstones at that
+        // timestamp, so the final table must be emptied first: a short window in which readers see
+        // the table fill up again.
         if (auto e = db_.run("emptying " + label, "TRUNCATE " + fin)) return e;
         if (auto e = db_.copy("copying the staged rows into " + label, select, insert,
                               [&](const cql::result& r, std::size_t row, std::vector<cql_value>& v) {
-                                  return take_row(r, row, v, r.get_int64(row, keys + 3).value_or(0));
+                                  return take_row(r, row, v, dedup_write_timestamp);
                               }))
             return e;
     } else {

@@ -77,6 +77,12 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
 }  // namespace
 
 std::optional<std::int64_t> parse_iso8601_millis(std::string_view s) {
+    std::int32_t ignored = 0;
+    return parse_iso8601_millis(s, ignored);
+}
+
+std::optional<std::int64_t> parse_iso8601_millis(std::string_view s, std::int32_t& sub_ms_nanos) {
+    sub_ms_nanos = 0;
     int y, mo, d;
     if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
         !digits(s, 8, 2, d))
@@ -96,14 +102,16 @@ std::optional<std::int64_t> parse_iso8601_millis(std::string_view s) {
     ms += (h * 3600 + mi * 60 + sec) * std::int64_t{1000};
     if (at < s.size() && (s[at] == '.' || s[at] == ',')) {
         ++at;
-        int frac = 0, n = 0;
+        std::int64_t nanos = 0;
+        int n = 0;
         while (at < s.size() && s[at] >= '0' && s[at] <= '9') {
-            if (n < 3) frac = frac * 10 + (s[at] - '0');
+            if (n < 9) nanos = nanos * 10 + (s[at] - '0');
             ++n, ++at;
         }
         if (n == 0 || n > 9) return std::nullopt;
-        for (int i = n; i < 3; ++i) frac *= 10;
-        ms += frac;
+        for (int i = n; i < 9; ++i) nanos *= 10;
+        ms += nanos / 1'000'000;
+        sub_ms_nanos = static_cast<std::int32_t>(nanos % 1'000'000);
     }
     if (at == s.size()) return ms;  // no zone: read as UTC
     if ((s[at] == 'Z' || s[at] == 'z') && at + 1 == s.size()) return ms;

@@ -34,5 +34,7 @@ const rapidjson::Value* at_path(const rapidjson::Value& obj, const std::vector<s
 // Reads a JSON string as an ISO-8601 date or date-time ("2024-01-31", "2024-01-31T10:00:00.123+02:00",
 // a space instead of 'T', 'Z' or an offset, up to 9 fraction digits) into milliseconds since the epoch.
 std::optional<std::int64_t> parse_iso8601_millis(std::string_view s);
+// The same, also giving the nanoseconds below the millisecond (0..999999).
+std::optional<std::int64_t> parse_iso8601_millis(std::string_view s, std::int32_t& sub_ms_nanos);
 
 }  // namespace airbyte
