@@ -44,13 +44,24 @@ std::vector<std::uint8_t> order_key(const rapidjson::Value* c, std::int64_t emit
     } else if (c->IsNumber()) {
         out.push_back(number);
         put_double(out, c->GetDouble());
-        // Integers: a sign byte, then the magnitude's order (so int64 and uint64 compare as one scale).
+        // Then the exact integer, so integers beyond 2^53 (where doubles round) still compare
+        // exactly: a sign byte and the value. A double with an integral value gets the same suffix
+        // as the equal integer (1.0 and 1 tie); other doubles differ from every integer already.
+        const double d = c->GetDouble();
         if (c->IsInt64() && c->GetInt64() < 0) {
             out.push_back(0);
             put_i64(out, c->GetInt64());
         } else if (c->IsUint64()) {
             out.push_back(1);
             put_u64(out, c->GetUint64());
+        } else if (std::trunc(d) == d && d >= -9223372036854775808.0 && d < 0) {
+            out.push_back(0);
+            put_i64(out, static_cast<std::int64_t>(d));
+        } else if (std::trunc(d) == d && d >= 0 && d < 18446744073709551616.0) {
+            out.push_back(1);
+            put_u64(out, static_cast<std::uint64_t>(d));
+        } else {
+            out.push_back(2);  // fractional, or beyond 64 bits
         }
     } else if (c->IsString()) {
         std::string_view s(c->GetString(), c->GetStringLength());

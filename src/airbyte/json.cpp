@@ -87,7 +87,9 @@ std::optional<std::int64_t> parse_iso8601_millis(std::string_view s, std::int32_
     if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
         !digits(s, 8, 2, d))
         return std::nullopt;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
+    static constexpr int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > month_days[mo - 1] + (mo == 2 && leap ? 1 : 0)) return std::nullopt;
     std::int64_t ms = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86'400'000;
     if (s.size() == 10) return ms;
     if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;
@@ -119,8 +121,9 @@ std::optional<std::int64_t> parse_iso8601_millis(std::string_view s, std::int32_
         int oh, om = 0;
         if (!digits(s, at + 1, 2, oh)) return std::nullopt;
         std::size_t end = at + 3;
-        if (end < s.size() && s[end] == ':') ++end;
-        if (end < s.size()) {
+        const bool colon = end < s.size() && s[end] == ':';
+        if (colon) ++end;
+        if (end < s.size() || colon) {
             if (!digits(s, end, 2, om)) return std::nullopt;
             end += 2;
         }

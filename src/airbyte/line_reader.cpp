@@ -59,9 +59,10 @@ line_reader::status line_reader::next(std::string_view& line) {
             if (end_ > begin_ || skipping) {  // a last line without '\n'
                 ++number_;
                 const std::size_t start = begin_;
-                const std::size_t len = end_ - begin_;
+                std::size_t len = end_ - begin_;
                 begin_ = end_;
                 if (skipping || len > max_) return status::too_long;
+                if (len > 0 && buf_[start + len - 1] == '\r') --len;
                 line = std::string_view(buf_.data() + start, len);
                 return status::line;
             }

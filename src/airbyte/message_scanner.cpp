@@ -4,6 +4,7 @@
 #include <rapidjson/reader.h>
 
 #include <charconv>
+#include <cstring>
 #include <cmath>
 
 #include "airbyte/json.hpp"
@@ -32,6 +33,7 @@ struct handler {
     rapidjson::Writer<rapidjson::StringBuffer>& data_w;
     rapidjson::Writer<rapidjson::StringBuffer>& state_w;
     std::string& error;
+    const std::vector<std::string>* big_numbers = nullptr;  // see scan(): numbers RapidJSON cannot hold
     std::size_t depth = 0;
     unsigned seen_top = 0, seen_record = 0, seen_state = 0;
     bool root_object = false;
@@ -93,6 +95,13 @@ struct handler {
         return true;
     }
     bool String(const char* s, rapidjson::SizeType len, bool) {
+        if (big_numbers && len > 4 && std::string_view(s, 4) == std::string_view("\0BIG", 4)) {
+            const auto i = static_cast<std::size_t>(std::strtoul(std::string(s + 4, len - 4).c_str(), nullptr, 10));
+            if (i < big_numbers->size()) {
+                const auto& raw = (*big_numbers)[i];
+                return RawNumber(raw.data(), static_cast<rapidjson::SizeType>(raw.size()), true);
+            }
+        }
         scalar_string(std::string_view(s, len));
         forward(depth, [&](auto& w) { w.String(s, len, true); });
         return true;
@@ -150,6 +159,63 @@ struct handler {
 
 }  // namespace
 
+namespace {
+
+// Copies line, replacing every number token with more than 300 digits or an exponent beyond
+// +-300 by the string "\u0000BIG<n>" and keeping the token in big[n].
+std::string replace_big_numbers(std::string_view line, std::vector<std::string>& big) {
+    std::string out;
+    out.reserve(line.size());
+    bool in_string = false;
+    for (std::size_t i = 0; i < line.size();) {
+        const char c = line[i];
+        if (in_string) {
+            out += c;
+            if (c == '\\' && i + 1 < line.size()) out += line[++i];
+            else if (c == '"') in_string = false;
+            ++i;
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+            out += c;
+            ++i;
+            continue;
+        }
+        if (c == '-' || (c >= '0' && c <= '9')) {
+            std::size_t j = i;
+            while (j < line.size() && (std::strchr("+-.eE", line[j]) || (line[j] >= '0' && line[j] <= '9'))) ++j;
+            const std::string_view tok = line.substr(i, j - i);
+            const auto e = tok.find_first_of("eE");
+            std::size_t digits = 0;
+            for (char d : tok.substr(0, e)) digits += d >= '0' && d <= '9';
+            long exp = 0;
+            if (e != std::string_view::npos) exp = std::strtol(std::string(tok.substr(e + 1)).c_str(), nullptr, 10);
+            if (digits > 300 || exp > 300 || exp < -300) {
+                out += "\"\\u0000BIG" + std::to_string(big.size()) + "\"";
+                big.emplace_back(tok);
+            } else {
+                out.append(tok);
+            }
+            i = j;
+            continue;
+        }
+        out += c;
+        ++i;
+    }
+    return out;
+}
+
+}  // namespace
+
+bool message_scanner::rescan(const std::string& line, const std::vector<std::string>& big, scanned_message& m,
+                             std::string& error) {
+    big_ = &big;
+    const bool ok = scan(line, m, error);
+    big_ = nullptr;
+    return ok;
+}
+
 bool message_scanner::scan(std::string_view line, scanned_message& m, std::string& error) {
     m.type = message_type::unknown;
     m.type_name.clear();
@@ -169,10 +235,17 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
     data_w_.Reset(data_buf_);
     state_w_.Reset(state_buf_);
 
-    handler h{m, keys_, data_w_, state_w_, error};
+    handler h{m, keys_, data_w_, state_w_, error, big_};
     rapidjson::Reader reader;
     rapidjson::MemoryStream ms(line.data(), line.size());
     auto res = reader.Parse<scan_flags>(ms, h);
+    if (res.IsError() && res.Code() == rapidjson::kParseErrorNumberTooBig && !big_) {
+        // JSON puts no bound on numbers, RapidJSON does (a double's range). Such numbers are
+        // swapped for placeholder strings, parsed again, and written back exactly as they came.
+        std::vector<std::string> big;
+        std::string rewritten = replace_big_numbers(line, big);
+        return rescan(rewritten, big, m, error);
+    }
     if (res.IsError()) {
         if (res.Code() != rapidjson::kParseErrorTermination)
             error = std::string("malformed JSON: ") + rapidjson::GetParseError_En(res.Code()) + " (at byte " +

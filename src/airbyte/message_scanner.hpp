@@ -45,6 +45,9 @@ public:
     bool scan(std::string_view line, scanned_message& out, std::string& error);
 
 private:
+    bool rescan(const std::string& line, const std::vector<std::string>& big, scanned_message& m, std::string& error);
+
+    const std::vector<std::string>* big_ = nullptr;  // during rescan: the numbers swapped out
     rapidjson::StringBuffer data_buf_, state_buf_;
     rapidjson::Writer<rapidjson::StringBuffer> data_w_, state_w_;
     std::vector<std::string> keys_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <numeric>
 #include <tuple>
 
@@ -69,16 +70,18 @@ std::vector<table_names> assign_tables(const std::vector<stream_key>& streams, c
         return std::tie(streams[a].ns, streams[a].name) < std::tie(streams[b].ns, streams[b].name);
     });
     std::vector<table_names> out(streams.size());
-    std::map<std::pair<std::string, std::string>, int> used;  // (keyspace, base) -> times seen
+    std::set<std::pair<std::string, std::string>> used;  // (keyspace, base) already given out
+    const std::size_t room = max_name_length - 12;
     for (std::size_t i : order) {
-        std::string base = sanitize_name(streams[i].name, max_name_length - 12);
-        int& n = used[{keyspaces[i], base}];
-        if (++n > 1) {
-            std::string suffix = "_" + std::to_string(n);
-            if (base.size() + suffix.size() > max_name_length - 12) base.resize(max_name_length - 12 - suffix.size());
-            base += suffix;
-            ++used[{keyspaces[i], base}];
+        const std::string natural = sanitize_name(streams[i].name, room);
+        std::string base = natural;
+        // Taken (two streams in one keyspace with the same name, or a name like "a_2"): the first
+        // free "_2", "_3", ..., the readable part cut to make room.
+        for (int n = 2; used.count({keyspaces[i], base}); ++n) {
+            const std::string suffix = "_" + std::to_string(n);
+            base = natural.substr(0, std::min(natural.size(), room - suffix.size())) + suffix;
         }
+        used.insert({keyspaces[i], base});
         out[i] = {keyspaces[i], "airbyte_raw_" + base, "airbyte_tmp_" + base};
     }
     return out;
