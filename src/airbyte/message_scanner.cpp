@@ -1,6 +1,7 @@
 #include "airbyte/message_scanner.hpp"
 
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
 #include <charconv>
@@ -33,7 +34,11 @@ struct handler {
     rapidjson::Writer<rapidjson::StringBuffer>& data_w;
     rapidjson::Writer<rapidjson::StringBuffer>& state_w;
     std::string& error;
-    const std::vector<std::string>* big_numbers = nullptr;  // see scan(): numbers RapidJSON cannot hold
+    // During a rescan (see scan()): the numbers RapidJSON cannot hold, each with the offset just
+    // past the placeholder string that stands for it, and the stream to read offsets from.
+    const std::vector<big_number>* big_numbers = nullptr;
+    const rapidjson::MemoryStream* stream = nullptr;
+    std::size_t next_big = 0;
     std::size_t depth = 0;
     unsigned seen_top = 0, seen_record = 0, seen_state = 0;
     bool root_object = false;
@@ -95,12 +100,11 @@ struct handler {
         return true;
     }
     bool String(const char* s, rapidjson::SizeType len, bool) {
-        if (big_numbers && len > 4 && std::string_view(s, 4) == std::string_view("\0BIG", 4)) {
-            const auto i = static_cast<std::size_t>(std::strtoul(std::string(s + 4, len - 4).c_str(), nullptr, 10));
-            if (i < big_numbers->size()) {
-                const auto& raw = (*big_numbers)[i];
-                return RawNumber(raw.data(), static_cast<rapidjson::SizeType>(raw.size()), true);
-            }
+        // A placeholder is recognised by where it ends, never by its text: a source's string
+        // that looks the same stays a string.
+        if (big_numbers && next_big < big_numbers->size() && stream->Tell() == (*big_numbers)[next_big].end) {
+            const auto& raw = (*big_numbers)[next_big++].text;
+            return RawNumber(raw.data(), static_cast<rapidjson::SizeType>(raw.size()), true);
         }
         scalar_string(std::string_view(s, len));
         forward(depth, [&](auto& w) { w.String(s, len, true); });
@@ -161,9 +165,32 @@ struct handler {
 
 namespace {
 
+// The JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+bool valid_json_number(std::string_view t) {
+    std::size_t i = 0;
+    auto digits = [&] {
+        const std::size_t from = i;
+        while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+        return i > from;
+    };
+    if (i < t.size() && t[i] == '-') ++i;
+    if (i < t.size() && t[i] == '0') ++i;
+    else if (!digits()) return false;
+    if (i < t.size() && t[i] == '.') {
+        ++i;
+        if (!digits()) return false;
+    }
+    if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+        ++i;
+        if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+        if (!digits()) return false;
+    }
+    return i == t.size();
+}
+
 // Copies line, replacing every number token with more than 300 digits or an exponent beyond
-// +-300 by the string "\u0000BIG<n>" and keeping the token in big[n].
-std::string replace_big_numbers(std::string_view line, std::vector<std::string>& big) {
+// +-300 by the string "#" and keeping the token and where that string ends in big.
+std::string replace_big_numbers(std::string_view line, std::vector<big_number>& big) {
     std::string out;
     out.reserve(line.size());
     bool in_string = false;
@@ -191,9 +218,9 @@ std::string replace_big_numbers(std::string_view line, std::vector<std::string>&
             for (char d : tok.substr(0, e)) digits += d >= '0' && d <= '9';
             long exp = 0;
             if (e != std::string_view::npos) exp = std::strtol(std::string(tok.substr(e + 1)).c_str(), nullptr, 10);
-            if (digits > 300 || exp > 300 || exp < -300) {
-                out += "\"\\u0000BIG" + std::to_string(big.size()) + "\"";
-                big.emplace_back(tok);
+            if (valid_json_number(tok) && (digits > 300 || exp > 300 || exp < -300)) {
+                out += "\"#\"";
+                big.push_back({out.size(), std::string(tok)});
             } else {
                 out.append(tok);
             }
@@ -208,7 +235,7 @@ std::string replace_big_numbers(std::string_view line, std::vector<std::string>&
 
 }  // namespace
 
-bool message_scanner::rescan(const std::string& line, const std::vector<std::string>& big, scanned_message& m,
+bool message_scanner::rescan(const std::string& line, const std::vector<big_number>& big, scanned_message& m,
                              std::string& error) {
     big_ = &big;
     const bool ok = scan(line, m, error);
@@ -235,14 +262,14 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
     data_w_.Reset(data_buf_);
     state_w_.Reset(state_buf_);
 
-    handler h{m, keys_, data_w_, state_w_, error, big_};
     rapidjson::Reader reader;
     rapidjson::MemoryStream ms(line.data(), line.size());
+    handler h{m, keys_, data_w_, state_w_, error, big_, &ms};
     auto res = reader.Parse<scan_flags>(ms, h);
     if (res.IsError() && res.Code() == rapidjson::kParseErrorNumberTooBig && !big_) {
         // JSON puts no bound on numbers, RapidJSON does (a double's range). Such numbers are
         // swapped for placeholder strings, parsed again, and written back exactly as they came.
-        std::vector<std::string> big;
+        std::vector<big_number> big;
         std::string rewritten = replace_big_numbers(line, big);
         return rescan(rewritten, big, m, error);
     }

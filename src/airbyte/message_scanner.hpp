@@ -17,6 +17,12 @@ namespace airbyte {
 
 enum class message_type { record, state, other_known, unknown };
 
+// A number too large for RapidJSON, kept as written (see message_scanner::scan).
+struct big_number {
+    std::size_t end;   // offset just past its placeholder in the rewritten line
+    std::string text;
+};
+
 struct scanned_message {
     message_type type = message_type::unknown;
     std::string type_name;  // as written
@@ -45,9 +51,9 @@ public:
     bool scan(std::string_view line, scanned_message& out, std::string& error);
 
 private:
-    bool rescan(const std::string& line, const std::vector<std::string>& big, scanned_message& m, std::string& error);
+    bool rescan(const std::string& line, const std::vector<big_number>& big, scanned_message& m, std::string& error);
 
-    const std::vector<std::string>* big_ = nullptr;  // during rescan: the numbers swapped out
+    const std::vector<big_number>* big_ = nullptr;  // during rescan: the numbers swapped out
     rapidjson::StringBuffer data_buf_, state_buf_;
     rapidjson::Writer<rapidjson::StringBuffer> data_w_, state_w_;
     std::vector<std::string> keys_;
