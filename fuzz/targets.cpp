@@ -151,13 +151,22 @@ int airbyte_message(const std::uint8_t* data, std::size_t size) {
         require(!error.empty(), "a refused line has a message");
         return 0;
     }
-    // What the scanner re-serialises must be one valid JSON object.
-    for (auto text : {m.data_json, m.state_json}) {
-        if (text.empty()) continue;
-        rapidjson::Document d;
-        require(!airbyte::parse_json(text, d) && d.IsObject(), "re-serialised data and state are JSON objects");
+    // What the scanner re-serialises is a JSON object that scans again to the same text (numbers
+    // beyond a double's range included, which a plain JSON parse would refuse).
+    const std::string data_text(m.data_json), state_text(m.state_json);
+    static airbyte::message_scanner again;
+    airbyte::scanned_message m2;
+    if (!data_text.empty()) {
+        require(data_text.front() == '{' && data_text.back() == '}', "data is an object");
+        const std::string line2 = R"({"type":"RECORD","record":{"stream":"s","emitted_at":1,"data":)" + data_text + "}}";
+        require(again.scan(line2, m2, error) && m2.data_is_object && m2.data_json == data_text, "data scans again to itself");
     }
-    require(!m.data_is_object || !m.data_json.empty(), "object data is kept");
+    if (!state_text.empty()) {
+        require(state_text.front() == '{' && state_text.back() == '}', "state is an object");
+        const std::string line2 = R"({"type":"STATE","state":)" + state_text + "}";
+        require(again.scan(line2, m2, error) && m2.state_json == state_text, "state scans again to itself");
+    }
+    require(!m.data_is_object || !data_text.empty(), "object data is kept");
     return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 #include "airbyte/json.hpp"
 
@@ -215,8 +216,9 @@ struct reader {
             char* end = nullptr;
             errno = 0;
             x = std::strtoll(s.c_str(), &end, 10);
-            if (s.empty() || *end || errno) return fail(field, "must be an integer");
-        } else if (v->IsDouble() && v->GetDouble() == static_cast<double>(static_cast<std::int64_t>(v->GetDouble())))
+            if (s.empty() || *end || errno || !(std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-'))
+                return fail(field, "must be an integer");
+        } else if (v->IsDouble() && std::fabs(v->GetDouble()) < 9e15 && v->GetDouble() == std::trunc(v->GetDouble()))
             x = static_cast<std::int64_t>(v->GetDouble());
         else
             return fail(field, "must be an integer");

@@ -1,6 +1,7 @@
 #include "airbyte/dedup.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 
@@ -96,7 +97,7 @@ std::optional<std::string> key_value(const rapidjson::Value& data, const key_col
                 char* end = nullptr;
                 errno = 0;
                 long long x = std::strtoll(s.c_str(), &end, 10);
-                if (!s.empty() && !*end && !errno) {
+                if (!s.empty() && !*end && !errno && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-')) {
                     out = cql::protocol::cql_value{static_cast<std::int64_t>(x)};
                     return std::nullopt;
                 }

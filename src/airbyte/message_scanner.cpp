@@ -128,6 +128,8 @@ struct handler {
     bool StartObject() { return open(true); }
     bool StartArray() { return open(false); }
     bool Key(const char* s, rapidjson::SizeType len, bool) {
+        if (big_numbers && next_big < big_numbers->size() && stream->Tell() == (*big_numbers)[next_big].end)
+            return fail("malformed JSON: a number where an object key must be");
         std::string_view key(s, len);
         keys[depth - 1].assign(key);
         // Repeated keys that the connector reads would make the message ambiguous.
@@ -277,6 +279,10 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
         if (res.Code() != rapidjson::kParseErrorTermination)
             error = std::string("malformed JSON: ") + rapidjson::GetParseError_En(res.Code()) + " (at byte " +
                     std::to_string(res.Offset()) + ")";
+        return false;
+    }
+    if (big_ && h.next_big != big_->size()) {
+        error = "malformed JSON: a number where it cannot be";
         return false;
     }
     if (!h.root_object) {

@@ -106,6 +106,10 @@ TEST_F(big_numbers_test, MalformedNumbersStillRejected) {
         expect_rejected(record(std::string(R"({"bad":)") + bad + R"(,"ok":1e400})"));
     }
     expect_rejected(record(R"({"ok":1e400,"bad":01})"));
+    // A number is never an object key, however big.
+    expect_rejected(record(R"({"ok":1e400,1e400:1})"));
+    expect_rejected(record(R"({"ok":1e400,"o":{1e999:"v"},"n":2e400})"));
+    expect_rejected(R"({"type":"RECORD","n":1e400,1e400:{"stream":"s","data":{}}})");
     expect_rejected(record(R"({"ok":1e400})") + "x");
     expect_rejected(record(R"({"ok":1e400)"));  // truncated
     expect_rejected(record(R"({"ok":1e400,"s":"unterminated})"));
