@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cql/detail/connection.hpp"
+#include "cql/detail/reconnect.hpp"
 
 namespace cql::detail {
 
@@ -22,8 +23,7 @@ struct host {
     bool in_use = false;     // the load balancing may send to it (local DC, or remote when allowed)
     bool removed = false;
     std::vector<std::shared_ptr<connection>> pool;
-    int connecting = 0;
-    int failed_attempts = 0;  // consecutive, for the reconnection backoff
+    reconnect_state reconnect{{}};  // attempts in progress, failures, the backoff timer's state
     std::uint64_t requests_sent = 0;
     std::shared_ptr<asio::steady_timer> reconnect_timer;
 

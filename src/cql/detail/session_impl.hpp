@@ -68,6 +68,8 @@ private:
     void fill_pool(host& h);
     asio::awaitable<void> open_pool_connection(std::size_t host_index);
     void schedule_reconnect(host& h);
+    void apply_reconnect(host& h, reconnect_state::step st);
+    double jitter();
 
     // Execution (session_execute.cpp).
     std::vector<host*> query_plan(const std::optional<std::int64_t>& token, const std::string& keyspace);

@@ -124,7 +124,7 @@ asio::awaitable<std::error_code> session_impl::do_connect() {
     asio::steady_timer pause(strand_);
     const auto deadline = std::chrono::steady_clock::now() + cfg_.connect_timeout + 1s;
     auto pending = [&] {
-        return std::any_of(hosts_.begin(), hosts_.end(), [](const auto& h) { return h->connecting > 0 && h->pool.empty(); });
+        return std::any_of(hosts_.begin(), hosts_.end(), [](const auto& h) { return h->reconnect.connecting() > 0 && h->pool.empty(); });
     };
     while (pending() && std::chrono::steady_clock::now() < deadline) {
         pause.expires_after(5ms);
@@ -189,6 +189,7 @@ host& session_impl::upsert_host(const tcp::endpoint& ep) {
         if (h->endpoint == ep) return *h;
     auto h = std::make_unique<host>();
     h->index = hosts_.size();
+    h->reconnect = reconnect_state({cfg_.connections_per_host, cfg_.reconnect_base_delay, cfg_.reconnect_max_delay});
     h->endpoint = ep;
     h->label = ep.address().to_string() + ":" + std::to_string(ep.port());
     hosts_.push_back(std::move(h));
@@ -370,7 +371,7 @@ void session_impl::on_event(protocol::event&& ev) {
             if (!addr || h->endpoint.address() != *addr) continue;
             h->up = st->change == protocol::status_change::up;
             if (h->up) {
-                h->failed_attempts = 0;
+                h->reconnect.reset_failures();
                 fill_pool(*h);
             }
         }

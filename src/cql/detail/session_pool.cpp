@@ -25,11 +25,34 @@ connection_options session_impl::connection_opts() const {
 void session_impl::fill_pool(host& h) {
     if (closed_ || !h.in_use || h.removed) return;
     std::erase_if(h.pool, [](const std::shared_ptr<connection>& c) { return !c->is_open(); });
-    const int wanted = std::max(1, cfg_.connections_per_host) - static_cast<int>(h.pool.size()) - h.connecting;
+    apply_reconnect(h, h.reconnect.fill(h.open_connections()));
+}
+
+double session_impl::jitter() {
+    std::uniform_real_distribution<double> d(0.0, 1.0);
+    return d(rng_);
+}
+
+// Carries out what the host's reconnect_state asked for: connection attempts, or the backoff timer.
+void session_impl::apply_reconnect(host& h, reconnect_state::step st) {
+    if (closed_ || h.removed || !h.in_use) {
+        h.reconnect.abandon(st);
+        return;
+    }
     auto self = shared_from_this();
-    for (int i = 0; i < wanted; ++i) {
-        ++h.connecting;
+    for (int i = 0; i < st.open; ++i)
         asio::co_spawn(strand_, [self, idx = h.index]() { return self->open_pool_connection(idx); }, asio::detached);
+    if (st.arm) {
+        if (!h.reconnect_timer) h.reconnect_timer = std::make_shared<asio::steady_timer>(strand_);
+        h.reconnect_timer->expires_after(*st.arm);
+        std::weak_ptr<session_impl> weak = self;
+        h.reconnect_timer->async_wait([weak, idx = h.index](std::error_code ec) {
+            auto s = weak.lock();
+            if (ec || !s || s->closed_) return;
+            host& hh = *s->hosts_[idx];
+            std::erase_if(hh.pool, [](const std::shared_ptr<connection>& c) { return !c->is_open(); });
+            s->apply_reconnect(hh, hh.reconnect.timer_fired(hh.open_connections()));
+        });
     }
 }
 
@@ -37,43 +60,28 @@ asio::awaitable<void> session_impl::open_pool_connection(std::size_t host_index)
     host& h = *hosts_[host_index];
     auto c = std::make_shared<connection>(strand_, h.endpoint, h.label, connection_opts());
     auto ec = co_await c->open();
-    --h.connecting;
     if (closed_) {
         c->close({});
         co_return;
     }
     if (ec) {
-        ++h.failed_attempts;
+        const auto st = h.reconnect.attempt_done(false, h.open_connections(), jitter());
         if (h.open_connections() == 0) h.up = false;
-        schedule_reconnect(h);
+        apply_reconnect(h, st);
         co_return;
     }
-    h.failed_attempts = 0;
+    h.reconnect.attempt_done(true, h.open_connections() + 1, 0);
     h.up = true;
     std::weak_ptr<session_impl> weak = shared_from_this();
     c->on_closed = [weak, host_index](std::error_code) {
         auto s = weak.lock();
         if (!s || s->closed_) return;
-        s->schedule_reconnect(*s->hosts_[host_index]);
+        host& hh = *s->hosts_[host_index];
+        s->apply_reconnect(hh, hh.reconnect.connection_closed(hh.open_connections(), s->jitter()));
     };
     h.pool.push_back(std::move(c));
 }
 
-void session_impl::schedule_reconnect(host& h) {
-    if (closed_ || h.removed || !h.in_use) return;
-    if (!h.reconnect_timer) h.reconnect_timer = std::make_shared<asio::steady_timer>(strand_);
-    if (h.reconnect_timer->expiry() > std::chrono::steady_clock::now()) return;  // one already pending
-    // base * 2^failures, capped, with jitter in [50%, 100%] so clients do not reconnect in lockstep.
-    auto delay = cfg_.reconnect_base_delay * (1LL << std::min(h.failed_attempts, 16));
-    delay = std::min<std::chrono::milliseconds>(delay, cfg_.reconnect_max_delay);
-    std::uniform_int_distribution<long long> jitter(delay.count() / 2, std::max<long long>(delay.count(), 1));
-    h.reconnect_timer->expires_after(std::chrono::milliseconds(jitter(rng_)));
-    std::weak_ptr<session_impl> weak = shared_from_this();
-    h.reconnect_timer->async_wait([weak, idx = h.index](std::error_code ec) {
-        auto s = weak.lock();
-        if (ec || !s || s->closed_) return;
-        s->fill_pool(*s->hosts_[idx]);
-    });
-}
+void session_impl::schedule_reconnect(host& h) { apply_reconnect(h, h.reconnect.retry_later(jitter())); }
 
 }  // namespace cql::detail
