@@ -26,6 +26,17 @@ bool parse_number_ms(std::string_view s, std::int64_t& out) {
     return true;
 }
 
+// A UTF-16 surrogate (U+D800..U+DFFF) encoded as UTF-8 (ED A0..BF xx): what RapidJSON makes of a
+// lone "\\udXXX" escape. It is not valid UTF-8, so Cassandra's text could not hold it faithfully.
+bool has_surrogate(const char* s, std::size_t len) {
+    const char* end = s + len;
+    for (const char* p = s; (p = static_cast<const char*>(std::memchr(p, '\xED', static_cast<std::size_t>(end - p))));) {
+        if (p + 1 < end && static_cast<unsigned char>(p[1]) >= 0xA0) return true;
+        ++p;
+    }
+    return false;
+}
+
 // The SAX handler. depth_ counts open containers; keys[i] is the key being read in container i
 // (arrays use "#"). A value at depth d sits at path keys[0..d-1].
 struct handler {
@@ -106,6 +117,7 @@ struct handler {
             const auto& raw = (*big_numbers)[next_big++].text;
             return RawNumber(raw.data(), static_cast<rapidjson::SizeType>(raw.size()), true);
         }
+        if (has_surrogate(s, len)) return fail("a string holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair)");
         scalar_string(std::string_view(s, len));
         forward(depth, [&](auto& w) { w.String(s, len, true); });
         return true;
@@ -131,6 +143,7 @@ struct handler {
         if (big_numbers && next_big < big_numbers->size() && stream->Tell() == (*big_numbers)[next_big].end)
             return fail("malformed JSON: a number where an object key must be");
         std::string_view key(s, len);
+        if (has_surrogate(s, len)) return fail("a key holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair)");
         keys[depth - 1].assign(key);
         // Repeated keys that the connector reads would make the message ambiguous.
         auto once = [&](unsigned& seen, std::initializer_list<const char*> names, const char* where) {

@@ -387,3 +387,21 @@ TEST_F(scanner_test, ManyLinesSameScanner) {
 }
 
 }  // namespace
+
+// A lone surrogate escape decodes to bytes that are not UTF-8: refused, with a message, while a
+// proper pair and Hangul (ED 95 9C, a 3-byte form starting ED) pass. Found by fuzzing.
+TEST(scanner_surrogates, LoneSurrogateEscapesRefused) {
+    airbyte::message_scanner sc;
+    airbyte::scanned_message m;
+    std::string error;
+    auto rec = [](const std::string& data) {
+        return R"({"type":"RECORD","record":{"stream":"s","emitted_at":1,"data":)" + data + "}}";
+    };
+    for (const char* bad : {R"({"a":"\ude00"})", R"({"a":"\ud83d"})", R"({"a":"x\ud83dy"})", R"({"\udfff":1})",
+                            R"({"a":"\ud66d\ude00"})"}) {
+        EXPECT_FALSE(sc.scan(rec(bad), m, error)) << bad;
+        EXPECT_NE(error.find("surrogate"), std::string::npos) << error;
+    }
+    ASSERT_TRUE(sc.scan(rec(R"({"a":"\ud83d\ude00","h":"한"})"), m, error)) << error;
+    EXPECT_EQ(m.data_json, "{\"a\":\"\xF0\x9F\x98\x80\",\"h\":\"한\"}");
+}
