@@ -96,8 +96,8 @@ std::optional<op_error> cassandra_ops::copy(const std::string& what, const std::
     return std::nullopt;
 }
 
-cql::protocol::uuid_bytes cassandra_ops::random_uuid() {
-    cql::protocol::uuid_bytes u;
+cql::uuid_bytes cassandra_ops::random_uuid() {
+    cql::uuid_bytes u;
     std::uint64_t a = rng_(), b = rng_();
     for (int i = 0; i < 8; ++i) {
         u[i] = static_cast<std::uint8_t>(a >> (56 - 8 * i));

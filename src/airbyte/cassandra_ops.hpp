@@ -45,7 +45,7 @@ public:
     std::optional<op_error> copy(const std::string& what, const std::string& select, const cql::prepared_statement& insert,
                                  const std::function<bool(const cql::result&, std::size_t, std::vector<cql::cql_value>&)>& row_to_values);
 
-    cql::protocol::uuid_bytes random_uuid();
+    cql::uuid_bytes random_uuid();
 
 private:
     cql::blocking_session db_;

@@ -284,7 +284,7 @@ bool parse_config(std::string_view json, connector_config& c, std::string& error
 
     std::string cl;
     if (!r.string("consistency", cl)) return false;
-    if (!cl.empty() && !cql::protocol::parse_consistency(cl, c.consistency))
+    if (!cl.empty() && !cql::parse_consistency(cl, c.consistency))
         return r.fail("consistency", "is not a consistency level: " + json_quote(cl));
     if (c.consistency == cql::consistency::serial || c.consistency == cql::consistency::local_serial)
         return r.fail("consistency", "cannot be SERIAL or LOCAL_SERIAL for writes");

@@ -83,13 +83,13 @@ std::vector<std::uint8_t> order_key(const rapidjson::Value* c, std::int64_t emit
     return out;
 }
 
-std::optional<std::string> key_value(const rapidjson::Value& data, const key_column& k, cql::protocol::cql_value& out) {
+std::optional<std::string> key_value(const rapidjson::Value& data, const key_column& k, cql::cql_value& out) {
     const auto* v = at_path(data, k.path);
     if (!v || v->IsNull()) return "primary key field " + json_quote(k.column) + " is missing or null";
     switch (k.type) {
         case key_type::bigint:
             if (v->IsInt64()) {
-                out = cql::protocol::cql_value{v->GetInt64()};
+                out = cql::cql_value{v->GetInt64()};
                 return std::nullopt;
             }
             if (v->IsString()) {  // integers sent as strings
@@ -98,26 +98,26 @@ std::optional<std::string> key_value(const rapidjson::Value& data, const key_col
                 errno = 0;
                 long long x = std::strtoll(s.c_str(), &end, 10);
                 if (!s.empty() && !*end && !errno && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-')) {
-                    out = cql::protocol::cql_value{static_cast<std::int64_t>(x)};
+                    out = cql::cql_value{static_cast<std::int64_t>(x)};
                     return std::nullopt;
                 }
             }
             return "primary key field " + json_quote(k.column) + " is not a 64-bit integer: " + to_json(*v);
         case key_type::double_:
             if (v->IsNumber()) {
-                out = cql::protocol::cql_value{v->GetDouble()};
+                out = cql::cql_value{v->GetDouble()};
                 return std::nullopt;
             }
             return "primary key field " + json_quote(k.column) + " is not a number: " + to_json(*v);
         case key_type::boolean:
             if (v->IsBool()) {
-                out = cql::protocol::cql_value{v->GetBool()};
+                out = cql::cql_value{v->GetBool()};
                 return std::nullopt;
             }
             return "primary key field " + json_quote(k.column) + " is not a boolean: " + to_json(*v);
         case key_type::text:
-            if (v->IsString()) out = cql::protocol::cql_value{std::string(v->GetString(), v->GetStringLength())};
-            else out = cql::protocol::cql_value{to_json(*v)};  // numbers, objects: their JSON text
+            if (v->IsString()) out = cql::cql_value{std::string(v->GetString(), v->GetStringLength())};
+            else out = cql::cql_value{to_json(*v)};  // numbers, objects: their JSON text
             return std::nullopt;
     }
     return "unknown key type";

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "airbyte/catalog.hpp"
-#include "protocol/value.hpp"
+#include "cql/result.hpp"
 
 namespace airbyte {
 
@@ -38,6 +38,6 @@ std::vector<std::uint8_t> order_key(const rapidjson::Value* cursor, std::int64_t
 
 // The value of a key column from the record's data, as its CQL type; an error message when the
 // value is missing, null or does not fit the type.
-std::optional<std::string> key_value(const rapidjson::Value& data, const key_column& k, cql::protocol::cql_value& out);
+std::optional<std::string> key_value(const rapidjson::Value& data, const key_column& k, cql::cql_value& out);
 
 }  // namespace airbyte

@@ -13,13 +13,12 @@
 #include "airbyte/message_scanner.hpp"
 #include "airbyte/names.hpp"
 #include "airbyte/state_tracker.hpp"
-#include "protocol/error.hpp"
 
 namespace airbyte {
 
 namespace {
 
-using cql::protocol::cql_value;
+using cql::cql_value;
 using clock_type = std::chrono::steady_clock;
 
 std::int64_t now_micros() {
@@ -468,7 +467,7 @@ int run_check(const connector_config& cfg, output& out) {
         std::string hint;
         if (e.ec == cql::client_errc::authentication_failed) hint = " (check username and password)";
         else if (e.ec == cql::client_errc::tls_handshake_failed) hint = " (check the TLS mode and certificates)";
-        else if (e.ec == cql::protocol::server_errc::unauthorized) hint = " (the user lacks this permission)";
+        else if (e.ec == cql::server_errc::unauthorized) hint = " (the user lacks this permission)";
         else if (classify(e.ec) == failure_type::transient_error) hint = " (check that the address and port are right and the nodes are up)";
         out.connection_status(false, e.message + hint);
         return 0;
@@ -482,8 +481,8 @@ int run_check(const connector_config& cfg, output& out) {
     auto drop = [&] { return db.run("dropping the probe table", "DROP TABLE IF EXISTS " + table); };
     const auto id = db.random_uuid();
     cql::statement ins("INSERT INTO " + table + " (id, v) VALUES (?, ?)");
-    ins.values.push_back({cql::data_type::of(cql::protocol::type_id::uuid), cql_value{id}});
-    ins.values.push_back({cql::data_type::of(cql::protocol::type_id::varchar), cql_value{std::string("airbyte check")}});
+    ins.values.push_back({cql::data_type::of(cql::type_id::uuid), cql_value{id}});
+    ins.values.push_back({cql::data_type::of(cql::type_id::varchar), cql_value{std::string("airbyte check")}});
     if (auto e = db.run("writing to the probe table", ins)) {
         drop();
         return failed(*e);

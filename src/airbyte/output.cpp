@@ -6,7 +6,6 @@
 #include "airbyte/json.hpp"
 #include "cql/error.hpp"
 #include "cql/result.hpp"
-#include "protocol/error.hpp"
 
 namespace airbyte {
 
@@ -21,7 +20,7 @@ const char* failure_type_name(failure_type t) noexcept {
 
 failure_type classify(std::error_code ec) noexcept {
     using cql::client_errc;
-    using cql::protocol::server_errc;
+    using cql::server_errc;
     if (ec == client_errc::authentication_failed || ec == client_errc::tls_handshake_failed ||
         ec == client_errc::invalid_config || ec == server_errc::bad_credentials || ec == server_errc::unauthorized ||
         ec == server_errc::config_error)

@@ -14,6 +14,7 @@
 namespace cql {
 
 using protocol::consistency;
+using protocol::parse_consistency;
 using protocol::protocol_version;
 
 struct tls_options {

@@ -4,7 +4,12 @@
 
 #include <system_error>
 
+#include "protocol/error.hpp"
+
 namespace cql {
+
+// The server's error codes (an ERROR frame's code), compared against a std::error_code.
+using protocol::server_errc;
 
 enum class client_errc {
     connection_closed = 1,         // the connection closed (or broke) before the answer came

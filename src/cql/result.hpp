@@ -16,6 +16,8 @@ namespace cql {
 
 using protocol::cql_value;
 using protocol::data_type;
+using protocol::type_id;
+using protocol::uuid_bytes;
 
 struct diagnostics {
     std::string host;            // the node that answered or failed, "address:port"
