@@ -53,7 +53,6 @@ key_type type_of(const rapidjson::Value* schema) {
     else if (t && t->IsArray())
         for (const auto& v : t->GetArray()) see(v);
     if (n != 1) return key_type::text;
-    if (const auto* fmt = member(*schema, "format"); fmt && only == "string") return key_type::text;
     if (only == "integer") return key_type::bigint;
     if (only == "number") {
         // Airbyte marks integers as {"type":"number","airbyte_type":"integer"}.
@@ -94,7 +93,7 @@ bool parse_catalog(std::string_view json, std::vector<configured_stream>& out, s
     for (const auto& cs : streams->GetArray()) {
         const std::string where = "catalog stream #" + std::to_string(index++);
         auto fail = [&](const std::string& what) {
-            error = where + (out.empty() || out.back().name.empty() ? "" : "") + ": " + what;
+            error = where + ": " + what;
             return false;
         };
         const auto* s = member(cs, "stream");

@@ -383,7 +383,7 @@ std::optional<op_error> write_job::commit(target& t) {
     const std::size_t columns = column_count(t.stream);
     cql::prepared_statement insert;
     if (auto e = db_.prepare("committing " + label, insert_query(t.stream, ks, t.names.final_table, true), insert)) return e;
-    const std::string select = "SELECT " + column_list(t.stream) + ", WRITETIME(\"_airbyte_data\") FROM " + stg;
+    const std::string select = "SELECT " + column_list(t.stream) + " FROM " + stg;
     auto take_row = [columns](const cql::result& r, std::size_t row, std::vector<cql_value>& values, std::int64_t timestamp) {
         std::error_code ec;
         for (std::size_t c = 0; c < columns; ++c) values.push_back(r.value(row, c, ec));
