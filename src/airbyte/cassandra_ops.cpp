@@ -2,10 +2,27 @@
 
 #include "airbyte/output.hpp"
 
+#include <algorithm>
+#include <thread>
+
 namespace airbyte {
 
-cassandra_ops::cassandra_ops(cql::session_config cfg, std::size_t max_in_flight, std::size_t max_bytes)
-    : db_(std::move(cfg)), max_in_flight_(std::max<std::size_t>(max_in_flight, 1)), max_bytes_(max_bytes), rng_(std::random_device{}()) {}
+// One statement in the window: kept for a retry only when there is a retry window.
+struct cassandra_ops::attempt {
+    cql::bound_statement st;
+    std::size_t bytes;
+    done_fn done;
+    int failures = 0;
+    clock::time_point first_failure{}, due{};
+};
+
+cassandra_ops::cassandra_ops(cql::session_config cfg, std::size_t max_in_flight, std::size_t max_bytes,
+                             std::chrono::milliseconds retry_window)
+    : db_(std::move(cfg)),
+      max_in_flight_(std::max<std::size_t>(max_in_flight, 1)),
+      max_bytes_(max_bytes),
+      retry_window_(retry_window),
+      rng_(std::random_device{}()) {}
 
 std::optional<op_error> cassandra_ops::connect() {
     if (auto ec = db_.connect()) {
@@ -20,7 +37,20 @@ std::optional<op_error> cassandra_ops::connect() {
 
 std::optional<op_error> cassandra_ops::run(const std::string& what, cql::statement st, cql::result* out) {
     std::error_code ec;
-    auto r = db_.execute(std::move(st), ec);
+    const bool may_retry = st.options.idempotent && retry_window_.count() > 0;
+    auto r = db_.execute(may_retry ? cql::statement(st) : std::move(st), ec);
+    const auto first = clock::now();
+    for (int failures = 1; ec && may_retry && classify(ec) == failure_type::transient_error && clock::now() - first < retry_window_;
+         ++failures) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100 << std::min(failures - 1, 4)));
+        {
+            std::lock_guard lock(m_);
+            ++retried_;
+            last_retried_ = op_error{ec, describe(ec, r.diag)};
+        }
+        ec.clear();
+        r = db_.execute(cql::statement(st), ec);
+    }
     if (ec) return op_error{ec, what + ": " + describe(ec, r.diag)};
     if (out) *out = std::move(r);
     return std::nullopt;
@@ -36,26 +66,118 @@ std::optional<op_error> cassandra_ops::prepare(const std::string& what, const st
 bool cassandra_ops::submit(cql::bound_statement st, std::size_t bytes, done_fn done) {
     {
         std::unique_lock lock(m_);
-        cv_.wait(lock, [&] { return failure_ || in_flight_ == 0 || (in_flight_ < max_in_flight_ && bytes_ + bytes <= max_bytes_); });
+        while (!(failure_ || in_flight_ == 0 || (in_flight_ < max_in_flight_ && bytes_ + bytes <= max_bytes_))) wait_step(lock);
         if (failure_) return false;
         ++in_flight_;
         bytes_ += bytes;
     }
-    db_.async().execute_impl(std::move(st), [this, bytes, done = std::move(done)](std::error_code ec, cql::result r) {
-        done(ec, r);
-        std::lock_guard lock(m_);
-        --in_flight_;
-        bytes_ -= bytes;
-        if (ec && !failure_) failure_ = op_error{ec, describe(ec, r.diag)};
-        cv_.notify_all();
-    });
+    auto a = std::make_shared<attempt>(attempt{std::move(st), bytes, std::move(done)});
+    send(std::move(a));
     return true;
+}
+
+void cassandra_ops::send(std::shared_ptr<attempt> a) {
+    if (retry_window_.count() <= 0) {
+        // No retry: the statement goes as it is, without a copy.
+        auto st = std::move(a->st);
+        db_.async().execute_impl(std::move(st), [this, a = std::move(a)](std::error_code ec, cql::result r) { on_done(a, ec, r); });
+        return;
+    }
+    cql::bound_statement copy = a->st;
+    db_.async().execute_impl(std::move(copy), [this, a = std::move(a)](std::error_code ec, cql::result r) { on_done(a, ec, r); });
+}
+
+void cassandra_ops::on_done(const std::shared_ptr<attempt>& a, std::error_code ec, const cql::result& r) {
+    if (ec && retry_window_.count() > 0 && classify(ec) == failure_type::transient_error) {
+        const auto now = clock::now();
+        std::lock_guard lock(m_);
+        if (a->failures++ == 0) a->first_failure = now;
+        if (!failure_ && now - a->first_failure < retry_window_) {
+            // 100 ms, doubling, at most 2 s apart.
+            a->due = now + std::chrono::milliseconds(100 << std::min(a->failures - 1, 4));
+            retries_.push_back(a);
+            waiting_retries_ = retries_.size();
+            ++retried_;
+            last_retried_ = op_error{ec, describe(ec, r.diag)};
+            cv_.notify_all();
+            return;
+        }
+    }
+    a->done(ec, r);
+    std::lock_guard lock(m_);
+    --in_flight_;
+    bytes_ -= a->bytes;
+    if (ec && !failure_) {
+        failure_ = op_error{ec, describe(ec, r.diag)};
+        if (a->failures > 0 && classify(ec) == failure_type::transient_error)
+            failure_->message += " (still failing after " + std::to_string(a->failures) + " attempts in the " +
+                                 std::to_string(retry_window_.count() / 1000) + " s retry window)";
+        else if (a->failures > 0)
+            failure_->message += " (after " + std::to_string(a->failures) + " attempts that failed transiently)";
+    }
+    cv_.notify_all();
+}
+
+void cassandra_ops::wait_step(std::unique_lock<std::mutex>& lock) {
+    if (retries_.empty()) {
+        cv_.wait(lock);
+        return;
+    }
+    const auto now = clock::now();
+    std::vector<std::shared_ptr<attempt>> due;
+    auto next = clock::time_point::max();
+    for (auto it = retries_.begin(); it != retries_.end();) {
+        if ((*it)->due <= now || failure_) {
+            due.push_back(std::move(*it));
+            it = retries_.erase(it);
+            waiting_retries_ = retries_.size();
+        } else {
+            next = std::min(next, (*it)->due);
+            ++it;
+        }
+    }
+    if (due.empty()) {
+        cv_.wait_until(lock, next);
+        return;
+    }
+    lock.unlock();
+    for (auto& a : due) {
+        if (auto f = first_failure()) {
+            // Another statement failed for good: this one is not sent again.
+            a->done(f->ec, cql::result{});
+            std::lock_guard l(m_);
+            --in_flight_;
+            bytes_ -= a->bytes;
+            cv_.notify_all();
+        } else {
+            send(std::move(a));
+        }
+    }
+    lock.lock();
+}
+
+void cassandra_ops::pump_retries() {
+    if (waiting_retries_.load(std::memory_order_relaxed) == 0) return;
+    std::unique_lock lock(m_);
+    const auto now = clock::now();
+    const bool any_due = std::any_of(retries_.begin(), retries_.end(), [&](const auto& a) { return a->due <= now; });
+    if (any_due) wait_step(lock);
 }
 
 std::optional<op_error> cassandra_ops::drain() {
     std::unique_lock lock(m_);
-    cv_.wait(lock, [&] { return in_flight_ == 0; });
+    while (in_flight_ != 0) wait_step(lock);
     return failure_;
+}
+
+std::uint64_t cassandra_ops::retried() {
+    std::lock_guard lock(m_);
+    return retried_;
+}
+
+std::optional<op_error> cassandra_ops::last_retried_failure() {
+    std::lock_guard lock(m_);
+    return last_retried_;
 }
 
 std::optional<op_error> cassandra_ops::first_failure() {

@@ -2,8 +2,11 @@
 // window of asynchronous statements for the bulk of the writes. Only the client's public API.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -23,7 +26,11 @@ struct op_error {
 
 class cassandra_ops {
 public:
-    cassandra_ops(cql::session_config cfg, std::size_t max_in_flight, std::size_t max_bytes_in_flight);
+    // retry_window: how long a statement whose write failed transiently (a lost connection, a
+    // timeout, an unavailable or overloaded node) is sent again, with backoff, counted from its first
+    // failure; zero: the first failure is final.
+    cassandra_ops(cql::session_config cfg, std::size_t max_in_flight, std::size_t max_bytes_in_flight,
+                  std::chrono::milliseconds retry_window = std::chrono::milliseconds(0));
 
     std::optional<op_error> connect();
     // Runs one statement and waits; `what` prefixes the error message.
@@ -31,14 +38,22 @@ public:
     std::optional<op_error> prepare(const std::string& what, const std::string& query, cql::prepared_statement& out);
 
     // Sends a statement without waiting once the window has room (counted in statements and bytes);
-    // returns false without sending when an earlier statement failed. done runs on the client's
-    // thread with the window's lock released.
+    // returns false without sending when an earlier statement failed. A transient failure is retried
+    // within the retry window (the statement stays in the window meanwhile); done runs once, with
+    // the final outcome, on the client's thread with the window's lock released. Retries are sent
+    // from the thread that calls submit or drain.
     using done_fn = std::function<void(std::error_code, const cql::result&)>;
     bool submit(cql::bound_statement st, std::size_t bytes, done_fn done);
     // Waits until nothing is in flight; the first failure, if any.
     std::optional<op_error> drain();
     std::optional<op_error> first_failure();
     std::size_t in_flight();
+    // Sends the retries that are due; cheap when there are none. For a caller that is not blocked in
+    // submit or drain (e.g. between two input lines).
+    void pump_retries();
+    // Statements sent again after a transient failure, and the last such failure.
+    std::uint64_t retried();
+    std::optional<op_error> last_retried_failure();
 
     // Copies every row a SELECT returns through a prepared statement: row_to_values turns the i-th
     // row of a page into bound values (false: skip the row). Pages of 5000, writes pipelined.
@@ -48,12 +63,24 @@ public:
     cql::uuid_bytes random_uuid();
 
 private:
+    using clock = std::chrono::steady_clock;
+    struct attempt;
+    void send(std::shared_ptr<attempt> a);
+    void on_done(const std::shared_ptr<attempt>& a, std::error_code ec, const cql::result& r);
+    // With the lock held: sends the retries that are due (releasing the lock meanwhile) and waits
+    // for a change or the next due retry.
+    void wait_step(std::unique_lock<std::mutex>& lock);
+
     cql::blocking_session db_;
     std::size_t max_in_flight_, max_bytes_;
+    std::chrono::milliseconds retry_window_;
     std::mutex m_;
     std::condition_variable cv_;
     std::size_t in_flight_ = 0, bytes_ = 0;
-    std::optional<op_error> failure_;
+    std::optional<op_error> failure_, last_retried_;
+    std::deque<std::shared_ptr<attempt>> retries_;  // in due order (backoffs grow: nearly FIFO)
+    std::atomic<std::size_t> waiting_retries_{0};
+    std::uint64_t retried_ = 0;
     std::mt19937_64 rng_;
 };
 

@@ -173,6 +173,15 @@ std::string connection_specification() {
       "minimum": 1024,
       "default": 16777216,
       "order": 14
+    },
+    "retry_window_seconds": {
+      "title": "Retry window (s)",
+      "description": "How long a write that failed transiently (a lost connection, a timeout, an unavailable or overloaded node) is retried, with backoff, before the sync fails. 0: no retries beyond the driver's own.",
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 86400,
+      "default": 60,
+      "order": 15
     }
   }
 })spec";
@@ -263,7 +272,8 @@ bool parse_config(std::string_view json, connector_config& c, std::string& error
         !r.boolean("namespaces", c.namespaces) || !r.integer("protocol_version", 3, 4, c.protocol_version) ||
         !r.integer("max_in_flight", 1, 32768, c.max_in_flight) ||
         !r.integer("request_timeout_ms", 100, 3'600'000, c.request_timeout_ms) ||
-        !r.integer("max_record_bytes", 1024, std::int64_t{256} << 20, c.max_record_bytes))
+        !r.integer("max_record_bytes", 1024, std::int64_t{256} << 20, c.max_record_bytes) ||
+        !r.integer("retry_window_seconds", 0, 86400, c.retry_window_seconds))
         return false;
 
     const bool keyspace_ok = !c.keyspace.empty() && c.keyspace.size() <= 48 &&
@@ -330,6 +340,8 @@ cql::session_config connector_config::session() const {
     s.default_consistency = consistency;
     s.request_timeout = std::chrono::milliseconds(request_timeout_ms);
     s.max_requests_per_connection = std::max(max_in_flight, 1);
+    // A node that comes back is found again within 2 s: the retry window is counted in seconds.
+    s.reconnect_max_delay = std::chrono::milliseconds(2000);
     return s;
 }
 

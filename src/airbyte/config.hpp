@@ -35,6 +35,7 @@ struct connector_config {
     int max_in_flight = 1024;
     int request_timeout_ms = 12000;
     std::size_t max_record_bytes = 16u << 20;
+    int retry_window_seconds = 60;
 
     cql::session_config session() const;
 };

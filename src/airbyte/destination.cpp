@@ -96,7 +96,8 @@ public:
     write_job(const connector_config& cfg, const std::vector<configured_stream>& streams, output& out)
         : cfg_(cfg),
           out_(out),
-          db_(cfg.session(), static_cast<std::size_t>(cfg.max_in_flight), std::max<std::size_t>(64u << 20, cfg.max_record_bytes * 2)),
+          db_(cfg.session(), static_cast<std::size_t>(cfg.max_in_flight), std::max<std::size_t>(64u << 20, cfg.max_record_bytes * 2),
+              std::chrono::seconds(cfg.retry_window_seconds)),
           tracker_(streams.size()) {
         for (const auto& s : streams) {
             target t;
@@ -336,12 +337,17 @@ void write_job::progress(bool final) {
             if (t.records) per_stream += (per_stream.empty() ? "" : ", ") + t.label + ": " + std::to_string(t.records);
         }
     }
+    std::string retries;
+    if (auto n = db_.retried()) {
+        retries = "; " + std::to_string(n) + " writes retried";
+        if (auto last = db_.last_retried_failure()) retries += " (last failure: " + last->message + ")";
+    }
     char rate[160];
     std::snprintf(rate, sizeof rate, "%llu records written in %.1f s (%.0f records/s, %.2f MB/s of input)",
                   static_cast<unsigned long long>(records), secs, static_cast<double>(records) / secs,
                   static_cast<double>(input_bytes_) / secs / 1e6);
     out_.log("INFO", std::string(final ? "done: " : "progress: ") + rate + (per_stream.empty() ? "" : "; " + per_stream) +
-                         "; " + std::to_string(states_emitted_) + " states emitted");
+                         "; " + std::to_string(states_emitted_) + " states emitted" + retries);
 }
 
 std::optional<std::string> write_job::read_input(int fd) {
@@ -372,6 +378,7 @@ std::optional<std::string> write_job::read_input(int fd) {
         }
         if (e) return where + *e;
         if (db_.first_failure()) return std::nullopt;
+        db_.pump_retries();
         if ((in.line_number() & 1023) == 0) progress(false);
     }
 }

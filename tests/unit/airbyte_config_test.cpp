@@ -54,6 +54,7 @@ TEST_F(config_test, DefaultsWhenKeysAbsent) {
     EXPECT_EQ(c.max_in_flight, 1024);
     EXPECT_EQ(c.request_timeout_ms, 12000);
     EXPECT_EQ(c.max_record_bytes, 16u << 20);
+    EXPECT_EQ(c.retry_window_seconds, 60);
 }
 
 TEST_F(config_test, NullMeansDefault) {
@@ -150,6 +151,10 @@ TEST_F(config_test, OtherIntegerRanges) {
     expect_error(with("max_in_flight", "32769"), "max_in_flight");
     expect_error(with("request_timeout_ms", "99"), "request_timeout_ms");
     expect_error(with("max_record_bytes", "1023"), "max_record_bytes");
+    expect_error(with("retry_window_seconds", "-1"), "retry_window_seconds");
+    expect_error(with("retry_window_seconds", "86401"), "retry_window_seconds");
+    ASSERT_TRUE(parse(with("retry_window_seconds", "0"))) << error;
+    EXPECT_EQ(c.retry_window_seconds, 0);
     ASSERT_TRUE(parse(with("max_in_flight", "32768"))) << error;
     EXPECT_EQ(c.max_in_flight, 32768);
 }
@@ -325,6 +330,7 @@ TEST(ConfigSpec, SpecDefaultsMatchParseDefaults) {
     EXPECT_EQ(p["max_in_flight"]["default"].GetInt(), c.max_in_flight);
     EXPECT_EQ(p["request_timeout_ms"]["default"].GetInt(), c.request_timeout_ms);
     EXPECT_EQ(p["max_record_bytes"]["default"].GetUint64(), c.max_record_bytes);
+    EXPECT_EQ(p["retry_window_seconds"]["default"].GetInt(), c.retry_window_seconds);
     EXPECT_EQ(std::string(p["tls"]["properties"]["mode"]["default"].GetString()), "disabled");
 }
 
