@@ -76,6 +76,7 @@ std::string connection_specification() {
       "description": "Replication factor of keyspaces the connector creates.",
       "type": "integer",
       "minimum": 1,
+      "maximum": 100,
       "default": 1,
       "order": 7
     },
@@ -118,7 +119,6 @@ std::string connection_specification() {
       "title": "Write consistency",
       "type": "string",
       "enum": [
-        "ANY",
         "ONE",
         "TWO",
         "THREE",
@@ -163,6 +163,7 @@ std::string connection_specification() {
       "title": "Request timeout (ms)",
       "type": "integer",
       "minimum": 100,
+      "maximum": 3600000,
       "default": 12000,
       "order": 13
     },
@@ -171,6 +172,7 @@ std::string connection_specification() {
       "description": "Larger records fail the sync.",
       "type": "integer",
       "minimum": 1024,
+      "maximum": 268435456,
       "default": 16777216,
       "order": 14
     },
@@ -298,6 +300,10 @@ bool parse_config(std::string_view json, connector_config& c, std::string& error
         return r.fail("consistency", "is not a consistency level: " + json_quote(cl));
     if (c.consistency == cql::consistency::serial || c.consistency == cql::consistency::local_serial)
         return r.fail("consistency", "cannot be SERIAL or LOCAL_SERIAL for writes");
+    // ANY acknowledges a write kept only as a hint on the coordinator: a STATE must mean the
+    // records are on a replica. Cassandra also refuses reads at ANY, which the connector makes.
+    if (c.consistency == cql::consistency::any)
+        return r.fail("consistency", "cannot be ANY: a write acknowledged at ANY may be on no replica yet (use ONE or stronger)");
     std::string compression;
     if (!r.string("compression", compression)) return false;
     if (compression == "none") c.compression = false;

@@ -258,7 +258,7 @@ std::optional<std::string> write_job::on_record(const scanned_message& m, std::s
     b.values.reserve(column_count(t.stream) + 1);
     cql::bound_statement del{t.delete_older, {}, {}};
     if (dedup) {
-        dedup_doc_.Parse<strict_parse_flags>(m.data_json.data(), m.data_json.size());
+        if (auto e = parse_json_lenient_numbers(m.data_json, dedup_doc_)) return "record data: " + *e;
         del.values.emplace_back(dedup_write_timestamp);
         for (const auto& k : t.stream.primary_key) {
             cql_value v;

@@ -1,5 +1,6 @@
-// The connector's commands. Each returns the process exit status: 0 on success, 1 on a failure
-// (reported as CONNECTION_STATUS FAILED for check, as a TRACE ERROR for write).
+// The connector's commands. Each returns the process exit status. check: 0 whether the connection
+// works or not (CONNECTION_STATUS says which, as Airbyte expects). write: 0 on success, 1 on a
+// failure (reported as a TRACE ERROR).
 #pragma once
 
 #include <vector>

@@ -2,7 +2,11 @@
 
 #include <rapidjson/error/en.h>
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
 
 namespace airbyte {
 
@@ -11,6 +15,90 @@ std::optional<std::string> parse_json(std::string_view text, rapidjson::Document
     if (!doc.HasParseError()) return std::nullopt;
     return std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " (at byte " +
            std::to_string(doc.GetErrorOffset()) + ")";
+}
+
+namespace {
+
+// The JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+bool valid_json_number(std::string_view t) {
+    std::size_t i = 0;
+    auto digits = [&] {
+        const std::size_t from = i;
+        while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+        return i > from;
+    };
+    if (i < t.size() && t[i] == '-') ++i;
+    if (i < t.size() && t[i] == '0') ++i;
+    else if (!digits()) return false;
+    if (i < t.size() && t[i] == '.') {
+        ++i;
+        if (!digits()) return false;
+    }
+    if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+        ++i;
+        if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+        if (!digits()) return false;
+    }
+    return i == t.size();
+}
+
+}  // namespace
+
+std::string rewrite_big_numbers(std::string_view line, const std::function<void(std::string_view, std::string&)>& replace) {
+    std::string out;
+    out.reserve(line.size());
+    bool in_string = false;
+    for (std::size_t i = 0; i < line.size();) {
+        const char c = line[i];
+        if (in_string) {
+            out += c;
+            if (c == '\\' && i + 1 < line.size()) out += line[++i];
+            else if (c == '"') in_string = false;
+            ++i;
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+            out += c;
+            ++i;
+            continue;
+        }
+        if (c == '-' || (c >= '0' && c <= '9')) {
+            std::size_t j = i;
+            while (j < line.size() && (std::strchr("+-.eE", line[j]) || (line[j] >= '0' && line[j] <= '9'))) ++j;
+            const std::string_view tok = line.substr(i, j - i);
+            const auto e = tok.find_first_of("eE");
+            std::size_t digits = 0;
+            for (char d : tok.substr(0, e)) digits += d >= '0' && d <= '9';
+            long exp = 0;
+            if (e != std::string_view::npos) exp = std::strtol(std::string(tok.substr(e + 1)).c_str(), nullptr, 10);
+            if (valid_json_number(tok) && (digits > 300 || exp > 300 || exp < -300)) {
+                replace(tok, out);
+            } else {
+                out.append(tok);
+            }
+            i = j;
+            continue;
+        }
+        out += c;
+        ++i;
+    }
+    return out;
+}
+
+
+std::optional<std::string> parse_json_lenient_numbers(std::string_view text, rapidjson::Document& doc) {
+    if (!parse_json(text, doc)) return std::nullopt;
+    if (doc.GetParseError() != rapidjson::kParseErrorNumberTooBig) return parse_json(text, doc);
+    const std::string rewritten = rewrite_big_numbers(text, [](std::string_view tok, std::string& out) {
+        // The nearest double; beyond its range the largest one of that sign, and 0 below it.
+        double x = std::strtod(std::string(tok).c_str(), nullptr);
+        if (std::isinf(x)) x = std::copysign(std::numeric_limits<double>::max(), x);
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.17g", x);
+        out += buf;
+    });
+    return parse_json(rewritten, doc);
 }
 
 std::string to_json(const rapidjson::Value& v) {

@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,16 @@ constexpr unsigned strict_parse_flags = rapidjson::kParseIterativeFlag | rapidjs
 
 // Parses a whole text into doc; on failure returns a message with the byte offset.
 std::optional<std::string> parse_json(std::string_view text, rapidjson::Document& doc);
+
+// The same, but a number RapidJSON refuses (see rewrite_big_numbers) becomes the nearest double,
+// the largest double of its sign beyond that range (1e400 and 1e500 compare equal), 0 below it: for
+// reading keys and cursors out of data whose other fields may hold such numbers.
+std::optional<std::string> parse_json_lenient_numbers(std::string_view text, rapidjson::Document& doc);
+
+// Copies text, passing each number token with more than 300 digits or an exponent beyond +-300
+// (which RapidJSON refuses as too big, even as a raw number) to replace, which appends its
+// replacement to out. Strings are copied untouched.
+std::string rewrite_big_numbers(std::string_view text, const std::function<void(std::string_view tok, std::string& out)>& replace);
 
 std::string to_json(const rapidjson::Value& v);
 // A JSON string literal, quotes included.

@@ -2,8 +2,8 @@
 //   destination-cassandra spec
 //   destination-cassandra check --config CONFIG.json
 //   destination-cassandra write --config CONFIG.json --catalog CATALOG.json < messages
-// stdout carries Airbyte messages only. Exit status: 0 success, 1 failure (after a TRACE ERROR or a
-// FAILED connection status), 2 usage error.
+// stdout carries Airbyte messages only. Exit status: 0 success (and check reporting a FAILED
+// connection status), 1 failure (after a TRACE ERROR), 2 usage error.
 #include <unistd.h>
 
 #include <csignal>

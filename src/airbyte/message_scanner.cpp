@@ -180,72 +180,13 @@ struct handler {
 
 namespace {
 
-// The JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-bool valid_json_number(std::string_view t) {
-    std::size_t i = 0;
-    auto digits = [&] {
-        const std::size_t from = i;
-        while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
-        return i > from;
-    };
-    if (i < t.size() && t[i] == '-') ++i;
-    if (i < t.size() && t[i] == '0') ++i;
-    else if (!digits()) return false;
-    if (i < t.size() && t[i] == '.') {
-        ++i;
-        if (!digits()) return false;
-    }
-    if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
-        ++i;
-        if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
-        if (!digits()) return false;
-    }
-    return i == t.size();
-}
-
-// Copies line, replacing every number token with more than 300 digits or an exponent beyond
-// +-300 by the string "#" and keeping the token and where that string ends in big.
+// Copies line, replacing every number token RapidJSON refuses (see rewrite_big_numbers) by the
+// string "#" and keeping the token and where that string ends in big.
 std::string replace_big_numbers(std::string_view line, std::vector<big_number>& big) {
-    std::string out;
-    out.reserve(line.size());
-    bool in_string = false;
-    for (std::size_t i = 0; i < line.size();) {
-        const char c = line[i];
-        if (in_string) {
-            out += c;
-            if (c == '\\' && i + 1 < line.size()) out += line[++i];
-            else if (c == '"') in_string = false;
-            ++i;
-            continue;
-        }
-        if (c == '"') {
-            in_string = true;
-            out += c;
-            ++i;
-            continue;
-        }
-        if (c == '-' || (c >= '0' && c <= '9')) {
-            std::size_t j = i;
-            while (j < line.size() && (std::strchr("+-.eE", line[j]) || (line[j] >= '0' && line[j] <= '9'))) ++j;
-            const std::string_view tok = line.substr(i, j - i);
-            const auto e = tok.find_first_of("eE");
-            std::size_t digits = 0;
-            for (char d : tok.substr(0, e)) digits += d >= '0' && d <= '9';
-            long exp = 0;
-            if (e != std::string_view::npos) exp = std::strtol(std::string(tok.substr(e + 1)).c_str(), nullptr, 10);
-            if (valid_json_number(tok) && (digits > 300 || exp > 300 || exp < -300)) {
-                out += "\"#\"";
-                big.push_back({out.size(), std::string(tok)});
-            } else {
-                out.append(tok);
-            }
-            i = j;
-            continue;
-        }
-        out += c;
-        ++i;
-    }
-    return out;
+    return rewrite_big_numbers(line, [&](std::string_view tok, std::string& out) {
+        out += "\"#\"";
+        big.push_back({out.size(), std::string(tok)});
+    });
 }
 
 }  // namespace

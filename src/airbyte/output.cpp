@@ -42,9 +42,10 @@ failure_type classify(std::error_code ec) noexcept {
             default: break;
         }
     }
-    // A host name that does not resolve is a wrong address.
-    if (std::string_view(ec.category().name()) == "asio.netdb" || std::string_view(ec.category().name()) == "asio.addrinfo")
-        return failure_type::config_error;
+    // A host name that does not resolve is a wrong address; a DNS server that did not answer is not.
+    if (cat == "asio.netdb" || cat == "asio.addrinfo")
+        return cat == "asio.netdb" && ec.value() == 2 /* host_not_found_try_again (EAI_AGAIN) */ ? failure_type::transient_error
+                                                                                                : failure_type::config_error;
     return failure_type::system_error;
 }
 

@@ -245,9 +245,15 @@ TEST_F(config_test, TlsCertificatesAndErrors) {
     expect_error(with("tls", R"({"ca_certificate":[]})"), "tls.ca_certificate");
 }
 
+TEST_F(config_test, ConsistencyAnyIsRefused) {
+    // A write acknowledged at ANY may be on no replica: no STATE could vouch for it.
+    expect_error(with("consistency", "\"ANY\""), "consistency");
+    expect_error(with("consistency", "\"any\""), "consistency");
+}
+
 TEST_F(config_test, ConsistencyNames) {
     const std::pair<const char*, cql::consistency> ok[] = {
-        {"ANY", cql::consistency::any},         {"ONE", cql::consistency::one},
+        {"ONE", cql::consistency::one},
         {"TWO", cql::consistency::two},         {"THREE", cql::consistency::three},
         {"QUORUM", cql::consistency::quorum},   {"ALL", cql::consistency::all},
         {"LOCAL_QUORUM", cql::consistency::local_quorum}, {"EACH_QUORUM", cql::consistency::each_quorum},

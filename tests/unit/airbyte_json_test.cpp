@@ -2,7 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -163,3 +165,22 @@ TEST(Json, MemberAndPath) {
 }
 
 }  // namespace
+
+TEST(JsonLenientNumbers, NumbersBeyondADoubleBecomeTheNearestDouble) {
+    // A strict parse refuses 1e400; dedup reads keys and cursors from such data all the same.
+    rapidjson::Document strict;
+    ASSERT_TRUE(airbyte::parse_json(R"({"x":1e400})", strict).has_value());
+    rapidjson::Document d;
+    ASSERT_FALSE(airbyte::parse_json_lenient_numbers(
+        R"({"id":5,"x":1e400,"n":-1e400,"tiny":1e-400,"big":123456789012345678901234567890,"u":18446744073709551615,"s":"1e400","f":0.5})", d));
+    EXPECT_EQ(d["id"].GetInt64(), 5);
+    EXPECT_EQ(d["x"].GetDouble(), std::numeric_limits<double>::max());
+    EXPECT_EQ(d["n"].GetDouble(), -std::numeric_limits<double>::max());
+    EXPECT_EQ(d["tiny"].GetDouble(), 0.0);
+    EXPECT_NEAR(d["big"].GetDouble(), 1.2345678901234568e29, 1e15);
+    EXPECT_EQ(d["u"].GetUint64(), 18446744073709551615ull);
+    EXPECT_STREQ(d["s"].GetString(), "1e400");  // strings stay strings
+    EXPECT_DOUBLE_EQ(d["f"].GetDouble(), 0.5);
+    // Anything else that is not JSON is still refused.
+    EXPECT_TRUE(airbyte::parse_json_lenient_numbers(R"({"x":1e400,})", d).has_value());
+}

@@ -90,6 +90,7 @@ asio::awaitable<std::error_code> session_impl::do_connect() {
     std::vector<tcp::endpoint> candidates;
     tcp::resolver resolver(strand_);
     std::string bad;
+    std::error_code resolve_error;
     for (const auto& cp : cfg_.contact_points) {
         std::string name;
         std::uint16_t port = 0;
@@ -103,6 +104,7 @@ asio::awaitable<std::error_code> session_impl::do_connect() {
         auto found = co_await resolver.async_resolve(name, service, token);
         if (ec) {
             last_error_.message += "cannot resolve " + name + ": " + ec.message() + "; ";
+            resolve_error = ec;
             continue;
         }
         for (const auto& e : found) candidates.push_back(e.endpoint());
@@ -114,7 +116,8 @@ asio::awaitable<std::error_code> session_impl::do_connect() {
     if (candidates.empty()) {
         if (last_error_.message.empty()) last_error_.message = "no contact point configured";
         if (last_error_.message.ends_with("; ")) last_error_.message.resize(last_error_.message.size() - 2);
-        co_return make_error_code(client_errc::no_host_available);
+        // No contact point resolves: the resolver's error (a wrong name), not a host that is down.
+        co_return resolve_error ? resolve_error : make_error_code(client_errc::no_host_available);
     }
     if (auto ec = co_await open_control(candidates)) co_return ec;
     if (auto ec = co_await refresh_topology()) co_return ec;
