@@ -7,6 +7,17 @@
 
 namespace airbyte {
 
+namespace {
+
+// Worth sending again: the failures classify() calls transient, and a response that did not
+// decode (a corrupted byte: the client drops that connection, and the write is idempotent).
+bool retryable(std::error_code ec) {
+    return classify(ec) == failure_type::transient_error || std::string_view(ec.category().name()) == "cql.protocol" ||
+           ec == cql::client_errc::protocol_violation;
+}
+
+}  // namespace
+
 // One statement in the window: kept for a retry only when there is a retry window.
 struct cassandra_ops::attempt {
     cql::bound_statement st;
@@ -37,10 +48,12 @@ std::optional<op_error> cassandra_ops::connect() {
 
 std::optional<op_error> cassandra_ops::run(const std::string& what, cql::statement st, cql::result* out) {
     std::error_code ec;
-    const bool may_retry = st.options.idempotent && retry_window_.count() > 0;
+    // Every statement the connector runs here is idempotent (IF NOT EXISTS, IF EXISTS, TRUNCATE,
+    // SELECT, ALTER ... WITH comment), so each is retried within the window.
+    const bool may_retry = retry_window_.count() > 0;
     auto r = db_.execute(may_retry ? cql::statement(st) : std::move(st), ec);
     const auto first = clock::now();
-    for (int failures = 1; ec && may_retry && classify(ec) == failure_type::transient_error && clock::now() - first < retry_window_;
+    for (int failures = 1; ec && may_retry && retryable(ec) && clock::now() - first < retry_window_;
          ++failures) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100 << std::min(failures - 1, 4)));
         {
@@ -88,7 +101,7 @@ void cassandra_ops::send(std::shared_ptr<attempt> a) {
 }
 
 void cassandra_ops::on_done(const std::shared_ptr<attempt>& a, std::error_code ec, const cql::result& r) {
-    if (ec && retry_window_.count() > 0 && classify(ec) == failure_type::transient_error) {
+    if (ec && retry_window_.count() > 0 && retryable(ec)) {
         const auto now = clock::now();
         std::lock_guard lock(m_);
         if (a->failures++ == 0) a->first_failure = now;
@@ -109,7 +122,7 @@ void cassandra_ops::on_done(const std::shared_ptr<attempt>& a, std::error_code e
     bytes_ -= a->bytes;
     if (ec && !failure_) {
         failure_ = op_error{ec, describe(ec, r.diag)};
-        if (a->failures > 0 && classify(ec) == failure_type::transient_error)
+        if (a->failures > 0 && retryable(ec))
             failure_->message += " (still failing after " + std::to_string(a->failures) + " attempts in the " +
                                  std::to_string(retry_window_.count() / 1000) + " s retry window)";
         else if (a->failures > 0)

@@ -33,7 +33,8 @@ public:
                   std::chrono::milliseconds retry_window = std::chrono::milliseconds(0));
 
     std::optional<op_error> connect();
-    // Runs one statement and waits; `what` prefixes the error message.
+    // Runs one statement and waits, retrying transient failures within the retry window (every
+    // statement given here must be idempotent); `what` prefixes the error message.
     std::optional<op_error> run(const std::string& what, cql::statement st, cql::result* out = nullptr);
     std::optional<op_error> prepare(const std::string& what, const std::string& query, cql::prepared_statement& out);
 

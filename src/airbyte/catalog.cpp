@@ -82,6 +82,10 @@ bool parse_catalog(std::string_view json, std::vector<configured_stream>& out, s
         error = "the catalog is not valid JSON: " + *e;
         return false;
     }
+    if (auto key = find_repeated_key(doc)) {
+        error = "catalog key \"" + *key + "\" appears twice: which one is meant is ambiguous";
+        return false;
+    }
     const auto* streams = member(doc, "streams");
     if (!streams || !streams->IsArray()) {
         error = "the catalog has no \"streams\" array";

@@ -266,6 +266,10 @@ bool parse_config(std::string_view json, connector_config& c, std::string& error
         error = "the config must be a JSON object";
         return false;
     }
+    if (auto key = find_repeated_key(doc)) {
+        error = "config key \"" + *key + "\" appears twice: which one is meant is ambiguous";
+        return false;
+    }
     reader r{doc, error, ""};
     std::string address;
     if (!r.string("keyspace", c.keyspace, true) || !r.string("username", c.username) || !r.string("password", c.password) ||
@@ -326,6 +330,27 @@ bool parse_config(std::string_view json, connector_config& c, std::string& error
             return t.fail(c.client_key.empty() ? "client_key" : "client_certificate", "is required with the other client field");
     }
     return true;
+}
+
+std::vector<std::string> config_secrets(std::string_view config_text) {
+    std::vector<std::string> out;
+    rapidjson::Document doc;
+    if (parse_json(config_text, doc)) return out;
+    std::vector<const rapidjson::Value*> todo{&doc};
+    while (!todo.empty()) {
+        const auto* v = todo.back();
+        todo.pop_back();
+        if (v->IsArray())
+            for (const auto& e : v->GetArray()) todo.push_back(&e);
+        if (!v->IsObject()) continue;
+        for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it) {
+            const std::string_view key(it->name.GetString(), it->name.GetStringLength());
+            if ((key == "password" || key == "client_key") && it->value.IsString() && it->value.GetStringLength() > 0)
+                out.emplace_back(it->value.GetString(), it->value.GetStringLength());
+            todo.push_back(&it->value);
+        }
+    }
+    return out;
 }
 
 cql::session_config connector_config::session() const {

@@ -40,6 +40,10 @@ struct connector_config {
     cql::session_config session() const;
 };
 
+// The secrets a config text holds (every "password" and "client_key" string, repeated keys
+// included), read before the config is validated, so that no error message about it can show them.
+std::vector<std::string> config_secrets(std::string_view config_text);
+
 // The JSON schema of the configuration (ConnectorSpecification.connectionSpecification).
 std::string connection_specification();
 // The whole SPEC message's "spec" object.

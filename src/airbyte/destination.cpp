@@ -89,6 +89,7 @@ struct target {
     cql::prepared_statement delete_older;  // dedup
     std::uint64_t records = 0, bytes = 0;  // acknowledged
     std::string label;                     // for messages: "ns.name"
+    std::string last_status;               // the source's last TRACE STREAM_STATUS for it, if any
 };
 
 class write_job {
@@ -124,6 +125,7 @@ private:
     std::optional<std::string> read_input(int fd);
     std::optional<std::string> on_record(const scanned_message& m, std::size_t bytes);
     std::optional<std::string> on_state(const scanned_message& m);
+    void on_trace(const scanned_message& m);
     std::size_t find_stream(const std::optional<std::string>& ns, const std::string& name) const;
     void emit_ready();  // with m_ held
     void progress(bool final);
@@ -135,7 +137,10 @@ private:
     std::mutex m_;  // tracker_ and the per-target counters
     state_tracker tracker_;
     std::uint64_t states_emitted_ = 0;
-    rapidjson::Document dedup_doc_;
+    // The first 64 KiB of each dedup record's parsed data: a Document reused from record to record
+    // would grow its pool forever (RapidJSON never frees it), so each record gets a pool of its own
+    // that starts in this buffer.
+    std::vector<char> dedup_buffer_ = std::vector<char>(64u << 10);
     clock_type::time_point started_ = clock_type::now(), last_progress_ = started_;
     std::uint64_t input_bytes_ = 0;
 };
@@ -245,6 +250,7 @@ void write_job::emit_ready() {
 }
 
 std::optional<std::string> write_job::on_record(const scanned_message& m, std::size_t bytes) {
+    if (m.stream.empty()) return "record has no \"stream\"";
     const std::size_t idx = find_stream(m.ns, m.stream);
     if (idx == state_tracker::no_stream)
         return "record for stream " + json_quote((m.ns ? *m.ns + "." : "") + m.stream) + ", which is not in the catalog";
@@ -258,15 +264,17 @@ std::optional<std::string> write_job::on_record(const scanned_message& m, std::s
     b.values.reserve(column_count(t.stream) + 1);
     cql::bound_statement del{t.delete_older, {}, {}};
     if (dedup) {
-        if (auto e = parse_json_lenient_numbers(m.data_json, dedup_doc_)) return "record data: " + *e;
+        rapidjson::MemoryPoolAllocator<> pool(dedup_buffer_.data(), dedup_buffer_.size());
+        rapidjson::Document dedup_doc(&pool);
+        if (auto e = parse_json_lenient_numbers(m.data_json, dedup_doc)) return "record data: " + *e;
         del.values.emplace_back(dedup_write_timestamp);
         for (const auto& k : t.stream.primary_key) {
             cql_value v;
-            if (auto e = key_value(dedup_doc_, k, v)) return *e;
+            if (auto e = key_value(dedup_doc, k, v)) return *e;
             b.values.push_back(v);
             del.values.push_back(std::move(v));
         }
-        const auto* cursor = t.stream.cursor.empty() ? nullptr : at_path(dedup_doc_, t.stream.cursor);
+        const auto* cursor = t.stream.cursor.empty() ? nullptr : at_path(dedup_doc, t.stream.cursor);
         auto order = order_key(cursor, m.emitted_at_ms);
         b.values.emplace_back(order);
         del.values.emplace_back(std::move(order));
@@ -304,6 +312,14 @@ std::optional<std::string> write_job::on_record(const scanned_message& m, std::s
     if (dedup && !db_.submit(std::move(del), 64, done)) return std::nullopt;
     db_.submit(std::move(b), bytes, std::move(done));
     return std::nullopt;
+}
+
+void write_job::on_trace(const scanned_message& m) {
+    if (m.trace_type != "STREAM_STATUS" || m.status_stream.empty()) return;
+    const std::size_t idx = find_stream(m.status_ns, m.status_stream);
+    if (idx == state_tracker::no_stream) return;  // a stream the catalog does not sync
+    if (m.stream_status == "STARTED" || m.stream_status == "RUNNING" || m.stream_status == "COMPLETE" || m.stream_status == "INCOMPLETE")
+        targets_[idx].last_status = m.stream_status;
 }
 
 std::optional<std::string> write_job::on_state(const scanned_message& m) {
@@ -371,7 +387,7 @@ std::optional<std::string> write_job::read_input(int fd) {
         switch (m.type) {
             case message_type::record: e = on_record(m, line.size()); break;
             case message_type::state: e = on_state(m); break;
-            case message_type::other_known: break;
+            case message_type::other_known: on_trace(m); break;
             case message_type::unknown:
                 e = m.type_name.empty() ? "message without a \"type\"" : "unknown message type " + json_quote(m.type_name);
                 break;
@@ -449,10 +465,22 @@ int write_job::run(int fd) {
         return fail(classify(write_error->ec), "writing to Cassandra failed: " + write_error->message);
     }
     if (input_error) return fail(failure_type::system_error, "bad input: " + *input_error);
-    for (auto& t : targets_)
-        if (t.staged)
-            if (auto e = commit(t)) return fail(*e);
-    {
+    bool held_back = false;
+    for (auto& t : targets_) {
+        if (!t.staged) continue;
+        // A source that reports stream statuses and did not report this one COMPLETE stopped
+        // short (e.g. it failed): replacing the table would lose the previous rows for a part.
+        if (!t.last_status.empty() && t.last_status != "COMPLETE") {
+            out_.log("WARN", "stream " + t.label + ": the source's last status is " + t.last_status +
+                                 ", not COMPLETE: " + t.names.keyspace + "." + t.names.final_table +
+                                 " keeps its previous rows; this sync's rows stay in " + t.names.staging_table +
+                                 (t.hold_acks ? "" : " for a retry of the same generation"));
+            held_back = held_back || t.hold_acks;
+            continue;
+        }
+        if (auto e = commit(t)) return fail(*e);
+    }
+    if (!held_back) {
         std::lock_guard lock(m_);
         tracker_.ack_all();  // held streams are committed now
         emit_ready();

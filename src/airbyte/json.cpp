@@ -2,6 +2,7 @@
 
 #include <rapidjson/error/en.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -124,11 +125,36 @@ std::string join_path(const std::vector<std::string>& path, char sep) {
     return out;
 }
 
+std::optional<std::string> find_repeated_key(const rapidjson::Value& root) {
+    std::vector<std::pair<const rapidjson::Value*, std::string>> todo{{&root, ""}};
+    std::vector<std::string_view> keys;
+    while (!todo.empty()) {
+        auto [v, path] = todo.back();
+        todo.pop_back();
+        if (v->IsArray()) {
+            for (rapidjson::SizeType i = 0; i < v->Size(); ++i) todo.emplace_back(&(*v)[i], path + "[" + std::to_string(i) + "]");
+            continue;
+        }
+        if (!v->IsObject()) continue;
+        keys.clear();
+        for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it) {
+            const std::string_view key(it->name.GetString(), it->name.GetStringLength());
+            const std::string here = path.empty() ? std::string(key) : path + "." + std::string(key);
+            if (std::find(keys.begin(), keys.end(), key) != keys.end()) return here;
+            keys.push_back(key);
+            todo.emplace_back(&it->value, here);
+        }
+    }
+    return std::nullopt;
+}
+
 const rapidjson::Value* member(const rapidjson::Value& obj, std::string_view name) {
     if (!obj.IsObject()) return nullptr;
+    // A repeated key: the last one counts, as in most JSON readers (Python's, JavaScript's).
+    const rapidjson::Value* found = nullptr;
     for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it)
-        if (std::string_view(it->name.GetString(), it->name.GetStringLength()) == name) return &it->value;
-    return nullptr;
+        if (std::string_view(it->name.GetString(), it->name.GetStringLength()) == name) found = &it->value;
+    return found;
 }
 
 const rapidjson::Value* at_path(const rapidjson::Value& obj, const std::vector<std::string>& path) {

@@ -38,6 +38,10 @@ std::string json_quote(std::string_view s);
 // "a.b" style path for messages.
 std::string join_path(const std::vector<std::string>& path, char sep = '.');
 
+// The path ("streams[0].stream.name") of the first key that repeats within one object, if any.
+std::optional<std::string> find_repeated_key(const rapidjson::Value& v);
+
+// The member named name (the last one when the key repeats); nullptr when obj is not an object.
 const rapidjson::Value* member(const rapidjson::Value& obj, std::string_view name);
 // Follows a path of object keys; nullptr if any step is missing or not an object.
 const rapidjson::Value* at_path(const rapidjson::Value& obj, const std::vector<std::string>& path);

@@ -68,6 +68,8 @@ int main(int argc, char** argv) {
     if (command == "write" && !read_file(opts["--catalog"], catalog_text))
         return usage("cannot read catalog file '" + opts["--catalog"] + "'");
 
+    // Before anything reads the config: an error about any of its fields must not show a secret.
+    for (const auto& secret : airbyte::config_secrets(config_text)) out.add_secret(secret);
     airbyte::connector_config cfg;
     std::string error;
     if (!airbyte::parse_config(config_text, cfg, error)) {
@@ -78,8 +80,6 @@ int main(int argc, char** argv) {
         out.trace_error(airbyte::failure_type::config_error, error);
         return 1;
     }
-    out.add_secret(cfg.password);
-    out.add_secret(cfg.client_key);
     if (command == "check") return airbyte::run_check(cfg, out);
 
     std::vector<airbyte::configured_stream> streams;

@@ -69,9 +69,27 @@ struct handler {
         return false;
     }
 
+    // A value of the wrong kind (what: "a number", ...) where the connector reads a string, or a
+    // string where it reads a number: refused, naming the field.
+    bool wrong_kind(const char* what) {
+        const std::size_t d = depth;
+        const std::string_view kind = what;
+        const std::string got = std::string(", not ") + what;
+        if (kind != "a string") {
+            if (d == 1 && k(0, "type")) return fail("\"type\" must be a string" + got);
+            if (d == 2 && k(0, "state") && k(1, "type")) return fail("state.type must be a string" + got);
+            if (d == 2 && k(0, "record") && (k(1, "stream") || k(1, "namespace")))
+                return fail("record." + keys[1] + " must be a string" + got);
+        }
+        if (kind != "a number" && d == 2 && k(0, "record") && k(1, "emitted_at"))
+            return fail("record.emitted_at must be a number of milliseconds" + got);
+        return true;
+    }
+
     // A scalar value at the current depth.
     bool scalar_string(std::string_view s) {
         const std::size_t d = depth;
+        if (!wrong_kind("a string")) return false;
         if (d == 1 && k(0, "type")) m.type_name.assign(s);
         else if (d == 2 && k(0, "record") && k(1, "stream")) m.stream.assign(s);
         else if (d == 2 && k(0, "record") && k(1, "namespace")) m.ns.emplace(s);
@@ -79,6 +97,11 @@ struct handler {
         else if (d == 2 && k(0, "state") && k(1, "type")) m.state_type.assign(s);
         else if (d == 4 && k(0, "state") && k(1, "stream") && k(2, "stream_descriptor") && k(3, "name")) m.state_stream.assign(s);
         else if (d == 4 && k(0, "state") && k(1, "stream") && k(2, "stream_descriptor") && k(3, "namespace")) m.state_ns.emplace(s);
+        else if (d == 2 && k(0, "trace") && k(1, "type")) m.trace_type.assign(s);
+        else if (d == 3 && k(0, "trace") && k(1, "stream_status") && k(2, "status")) m.stream_status.assign(s);
+        else if (d == 4 && k(0, "trace") && k(1, "stream_status") && k(2, "stream_descriptor") && k(3, "name")) m.status_stream.assign(s);
+        else if (d == 4 && k(0, "trace") && k(1, "stream_status") && k(2, "stream_descriptor") && k(3, "namespace"))
+            m.status_ns.emplace(s);
         return true;
     }
     void scalar_other() {
@@ -90,6 +113,7 @@ struct handler {
         return true;
     }
     bool Bool(bool b) {
+        if (!wrong_kind("a boolean")) return false;
         scalar_other();
         forward(depth, [b](auto& w) { w.Bool(b); });
         return true;
@@ -100,6 +124,7 @@ struct handler {
     bool Uint64(std::uint64_t) { return true; }
     bool Double(double) { return true; }
     bool RawNumber(const char* s, rapidjson::SizeType len, bool) {
+        if (!wrong_kind("a number")) return false;
         if (depth == 2 && k(0, "record") && k(1, "emitted_at")) {
             if (!parse_number_ms(std::string_view(s, len), m.emitted_at_ms))
                 return fail("record.emitted_at is not a number of milliseconds: " + std::string(s, len));
@@ -118,12 +143,13 @@ struct handler {
             return RawNumber(raw.data(), static_cast<rapidjson::SizeType>(raw.size()), true);
         }
         if (has_surrogate(s, len)) return fail("a string holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair)");
-        scalar_string(std::string_view(s, len));
+        if (!scalar_string(std::string_view(s, len))) return false;
         forward(depth, [&](auto& w) { w.String(s, len, true); });
         return true;
     }
     bool open(bool object) {
         const std::size_t d = depth;
+        if (!wrong_kind(object ? "an object" : "an array")) return false;
         if (d == 2 && k(0, "record") && k(1, "data")) {
             m.has_data = true;
             m.data_is_object = object;
@@ -213,6 +239,10 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
     m.state_ns.reset();
     m.has_state = false;
     m.state_json = {};
+    m.trace_type.clear();
+    m.stream_status.clear();
+    m.status_stream.clear();
+    m.status_ns.reset();
     data_buf_.Clear();
     state_buf_.Clear();
     data_w_.Reset(data_buf_);

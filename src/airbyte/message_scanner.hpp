@@ -42,6 +42,12 @@ struct scanned_message {
     std::optional<std::string> state_ns;
     bool has_state = false;
     std::string_view state_json;  // the state object without any destinationStats; valid until the next scan
+
+    // TRACE (type other_known): its type and, for STREAM_STATUS, the status and the stream.
+    std::string trace_type;
+    std::string stream_status;  // STARTED, RUNNING, COMPLETE, INCOMPLETE
+    std::string status_stream;
+    std::optional<std::string> status_ns;
 };
 
 class message_scanner {

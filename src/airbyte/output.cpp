@@ -57,7 +57,12 @@ std::string describe(std::error_code ec, const cql::diagnostics& d) {
 }
 
 void output::add_secret(std::string secret) {
-    if (!secret.empty()) secrets_.push_back(std::move(secret));
+    if (secret.empty()) return;
+    // Messages may quote a value as JSON: its escaped form is masked too.
+    std::string quoted = json_quote(secret);
+    quoted = quoted.substr(1, quoted.size() - 2);
+    if (quoted != secret) secrets_.push_back(std::move(quoted));
+    secrets_.push_back(std::move(secret));
 }
 
 std::string output::mask(std::string_view text) const {

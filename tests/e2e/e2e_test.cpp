@@ -478,6 +478,29 @@ TEST_F(E2e, OverwriteThatFailsKeepsThePreviousRows) {
     EXPECT_EQ(compare_bags(model.rows({"", "inventory"}), contents.rows), "");
 }
 
+// A source that reports stream statuses and ends a stream INCOMPLETE (it failed part way) does
+// not get its overwrite committed: the table keeps the previous rows. COMPLETE replaces them.
+TEST_F(E2e, OverwriteOfAStreamTheSourceReportsIncompleteKeepsThePreviousRows) {
+    destination_model model(parse_catalog(data("overwrite.catalog.json")));
+    auto cfg = config();
+    sync_ok(model, cfg, "overwrite.catalog.json", "overwrite_run1.jsonl");
+    auto status = [](const char* s) {
+        return std::string("{\"type\":\"TRACE\",\"trace\":{\"type\":\"STREAM_STATUS\",\"emitted_at\":1,\"stream_status\":"
+                           "{\"stream_descriptor\":{\"name\":\"inventory\"},\"status\":\"") + s + "\"}}}\n";
+    };
+    const std::string run2 = data("overwrite_run2.jsonl");
+    auto r = write(cfg, data_file("overwrite.catalog.json"), file("run2-incomplete.jsonl", status("STARTED") + run2 + status("INCOMPLETE")));
+    ASSERT_TRUE(r.run.status.exited && r.run.status.code == 0) << diagnostics(r);
+    EXPECT_NE(r.run.out.find("not COMPLETE"), std::string::npos) << diagnostics(r);
+    model.apply(model_input(run2), false);  // the append stream's rows land; inventory keeps run 1's
+    expect_tables(model);
+
+    auto done = write(cfg, data_file("overwrite.catalog.json"), file("run2-complete.jsonl", status("STARTED") + run2 + status("COMPLETE")));
+    ASSERT_TRUE(done.run.status.exited && done.run.status.code == 0) << diagnostics(done);
+    model.apply(model_input(run2), true);
+    expect_tables(model);
+}
+
 // With a generation (resumable full refresh): states come out during the sync; a failed attempt
 // leaves the previous rows readable, and the next attempt of the same generation keeps the rows
 // its states covered and replaces the table at its end.

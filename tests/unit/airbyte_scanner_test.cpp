@@ -232,11 +232,36 @@ TEST_F(scanner_test, OtherAndUnknownTypes) {
         EXPECT_EQ(m.type, message_type::other_known) << t;
         EXPECT_EQ(m.type_name, t);
     }
-    for (const char* line : {R"({"type":"FOO"})", R"({"type":"record"})", R"({})", R"({"type":5})", R"({"type":null})",
+    for (const char* line : {R"({"type":"FOO"})", R"({"type":"record"})", R"({})", R"({"type":null})",
                              R"({"record":{"stream":"s","data":{}}})"}) {
         ASSERT_TRUE(scan(line)) << line << ": " << error;
         EXPECT_EQ(m.type, message_type::unknown) << line;
     }
+    // Fields the connector reads must have their kind; the message names the field and what came.
+    const std::pair<const char*, const char*> wrong[] = {
+        {R"({"type":5})", "\"type\" must be a string, not a number"},
+        {R"({"type":["RECORD"]})", "\"type\" must be a string, not an array"},
+        {R"({"type":"STATE","state":{"type":7}})", "state.type must be a string, not a number"},
+        {R"({"type":"RECORD","record":{"stream":{"name":"s"},"data":{}}})", "record.stream must be a string, not an object"},
+        {R"({"type":"RECORD","record":{"stream":"s","namespace":true,"data":{}}})", "record.namespace must be a string, not a boolean"},
+        {R"({"type":"RECORD","record":{"stream":"s","emitted_at":"1700000000000","data":{}}})",
+         "record.emitted_at must be a number of milliseconds, not a string"},
+    };
+    for (const auto& [line, message] : wrong) {
+        EXPECT_FALSE(scan(line)) << line;
+        EXPECT_THAT(error, HasSubstr(message)) << line;
+    }
+    // A TRACE STREAM_STATUS gives its status and stream.
+    ASSERT_TRUE(scan(R"({"type":"TRACE","trace":{"type":"STREAM_STATUS","emitted_at":1,"stream_status":)"
+                     R"({"stream_descriptor":{"name":"users","namespace":"ns"},"status":"INCOMPLETE"}}})")) << error;
+    EXPECT_EQ(m.type, message_type::other_known);
+    EXPECT_EQ(m.trace_type, "STREAM_STATUS");
+    EXPECT_EQ(m.stream_status, "INCOMPLETE");
+    EXPECT_EQ(m.status_stream, "users");
+    ASSERT_TRUE(m.status_ns.has_value());
+    EXPECT_EQ(*m.status_ns, "ns");
+    ASSERT_TRUE(scan(R"({"type":"LOG","log":{"level":"INFO","message":"x"}})")) << error;
+    EXPECT_EQ(m.stream_status, "") << "a later message keeps no status";
     ASSERT_TRUE(scan(R"({"type":"FOO"})"));
     EXPECT_EQ(m.type_name, "FOO");
 }

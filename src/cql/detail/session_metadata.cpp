@@ -342,11 +342,13 @@ asio::awaitable<void> session_impl::wait_schema_agreement(std::shared_ptr<connec
     const std::string_view local_query = "SELECT schema_version FROM system.local WHERE key='local'";
     const std::string_view peers_query = use_peers_v2_ ? "SELECT native_address, schema_version FROM system.peers_v2"
                                                        : "SELECT rpc_address, schema_version FROM system.peers";
-    std::optional<protocol::uuid_bytes> target;
     while (std::chrono::steady_clock::now() < deadline && !closed_) {
         result theirs, local, peers;
-        auto ec = target ? std::error_code{} : co_await query_on(coordinator, local_query, theirs);
-        if (!ec && !target) target = theirs.get_uuid(0, 0);
+        // Read again each round: another client's DDL may move the coordinator past the version
+        // this statement produced, and the cluster then agrees on the newer one.
+        std::optional<protocol::uuid_bytes> target;
+        auto ec = co_await query_on(coordinator, local_query, theirs);
+        if (!ec) target = theirs.get_uuid(0, 0);
         if (!ec) ec = co_await control_query(local_query, local);
         if (!ec) ec = co_await control_query(peers_query, peers);
         if (!ec && target) {

@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""Fault scenarios for destination-cassandra (issue 8): a STATE the connector emits means every record
+before it is durably in Cassandra, whatever happens to the node or the network.
+
+    scenarios.py SCENARIO CONNECTOR        run one (tests/faults/run-scenario runs it with the venv's python)
+    scenarios.py --list
+
+Single node (meson suite 'faults'):
+  passthrough    no fault, through tools/fault-proxy: every write goes through the proxy (the connector
+                 finds the node's peers itself and must keep to the configured port), rows exact
+  node-kill      the node is SIGKILLed mid-sync and restarted
+  proxy-resets   append_dedup; every proxied connection is reset after 400 KB client->server, then all
+                 are reset at once and new connections are refused for 5 s
+  proxy-stall    request_timeout_ms 2000: all traffic stalls 6 s, responses stall 5 s, then the open
+                 connections go silent forever (new ones flow)
+  proxy-flip     bytes flipped in responses (CQL v4 has no checksum: only structural bytes can be
+                 detected, so the flips hit a RESULT's kind, a header's opcode and version)
+  write-timeout  the node overloaded: write timeout 1 ms and one mutation thread (nodetool settimeout,
+                 setconcurrency) for the first seconds of the sync, then 2000 ms and 32 threads
+3 nodes (meson suite 'faults-cluster'):
+  cluster-node-kill  replication 3, QUORUM: a node is SIGKILLed mid-sync; the sync must succeed
+
+Each runs its own keyspace and role (with a distinctive password, which must not appear in the
+connector's output), feeds generated records with STATEs between them, kills the connector at a hard
+time bound, and checks tests/faults/invariants.py: everything acknowledged is stored exactly, nothing
+stored is wrong, the outcome is allowed. Exit 0 when it holds, 1 otherwise.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import threading
+import time
+import traceback
+
+sys.dont_write_bytecode = True  # noqa: E402  (no __pycache__ in the source tree)
+from harness import Failure, Harness, log
+
+OK_OR_TRANSIENT = ("ok", "transient_error")
+
+
+def passthrough(h: Harness):
+    messages, catalog = h.generate(count=4000, state_every=500)
+    proxy = h.start_proxy()
+    s = h.sync(h.config(via_proxy=True), catalog, messages, bound=90, watch_direct=h.port)
+    rep = h.check(s, messages, catalog, ("ok",))
+    stats = proxy.ctl(cmd="stats")
+    log(f"proxy: {stats['connections']} connections, {stats['frames']['c2s']} frames client->server")
+    if stats["frames"]["c2s"] < rep.sent:
+        raise Failure(f"only {stats['frames']['c2s']} frames went through the proxy for {rep.sent} records: "
+                      "some writes went around it")
+
+
+def flush_schema(h: Harness, node: str = "1"):
+    """tools/cassandra-local runs the nodes with -Dcassandra.unsafesystem=true: system keyspaces skip the
+    commitlog, so a SIGKILL forgets a keyspace or table created since their last flush, and the
+    commitlog replay then skips the table's data as 'unknown CF'. A production node logs its schema
+    changes durably: flush system_schema after the connector made its table, as production would have."""
+    h.cassandra_local("nodetool", "--node", node, "flush", "system_schema")
+
+
+def node_kill(h: Harness):
+    messages, catalog = h.generate(count=8000, state_every=500)
+    h.cleanups.append(lambda: h.cassandra_local("start-node", "1", timeout=240))
+    config = h.config()
+    h.create_tables(config, catalog)
+    flush_schema(h)
+    # With commitlog_sync: periodic (the default, 10 s) Cassandra acknowledges writes before they are
+    # synced, and a killed node replays its commitlog only up to the last sync: what was acknowledged
+    # in the period before the kill may be lost whatever the client does. Those records are excused
+    # (and counted); in batch or group mode nothing is. Records acknowledged after the restart never are.
+    window = h.commitlog_window()
+    log(f"commitlog: {'periodic, ' + str(window) + ' s' if window else 'synced before every acknowledgement'}")
+    kill = {}
+
+    def during(s):
+        s.wait_states(2, 90)
+        kill["from"] = time.monotonic()
+        h.cassandra_local("kill-node", "1")
+        kill["to"] = time.monotonic()
+        s.note("node1 killed (SIGKILL)")
+        time.sleep(2)
+        h.cassandra_local("start-node", "1", timeout=180)
+        s.note("node1 serves CQL again")
+
+    s = h.sync(config, catalog, messages, bound=180, during=during, rate=1500)
+    h.cassandra_local("wait", "--timeout", "120")
+    # A periodic sync can lag behind its period by half of it before Cassandra blocks writes.
+    crash_window = (kill["from"] - 1.5 * window - 1, kill["to"]) if window and kill else None
+    h.check(s, messages, catalog, OK_OR_TRANSIENT, crash_window=crash_window)
+
+
+def proxy_resets(h: Harness):
+    # append_dedup: each record is an INSERT and a range DELETE, both retried after a reset.
+    messages, catalog = h.generate(count=5000, state_every=500, mode="append_dedup")
+    proxy = h.start_proxy("--close-after-bytes", "c2s:400000", "--rst")
+
+    def during(s):
+        s.wait_for("5 resets", lambda: len(proxy.lines("FAULT")) >= 5, 90)
+        proxy.ctl(cmd="reset")
+        proxy.ctl(cmd="refuse", seconds=5)
+        s.note("every open connection reset, new ones refused for 5 s")
+
+    s = h.sync(h.config(via_proxy=True), catalog, messages, bound=120, during=during, watch_direct=h.port)
+    h.check(s, messages, catalog, OK_OR_TRANSIENT)
+    resets = proxy.lines("FAULT")
+    log(f"proxy: {len(resets)} faults, e.g. {resets[:1]}")
+    if sum("close c2s after 400000 bytes" in ln for ln in resets) < 3:
+        raise Failure(f"fewer than 3 connections reached 400 KB: the scenario did not test resets ({resets})")
+
+
+def proxy_stall(h: Harness):
+    messages, catalog = h.generate(count=10000, state_every=500)
+    proxy = h.start_proxy()
+
+    def during(s):
+        s.wait_states(2, 90)
+        proxy.ctl(cmd="stall", seconds=6)
+        s.note("all traffic stalled for 6 s")
+        time.sleep(6)
+        s.wait_states(s.states + 2, 90)
+        proxy.ctl(cmd="stall", seconds=5, dir="s2c")
+        s.note("responses stalled for 5 s")
+        time.sleep(5)
+        s.wait_states(s.states + 2, 90)
+        proxy.ctl(cmd="stall", seconds=None, conns="open")
+        s.note("the open connections stalled forever (new ones flow)")
+
+    s = h.sync(h.config(via_proxy=True, request_timeout_ms=2000), catalog, messages, bound=150, during=during,
+               rate=2500, watch_direct=h.port)
+    h.check(s, messages, catalog, OK_OR_TRANSIENT)
+
+
+def proxy_flip(h: Harness):
+    # CQL v4 frames carry no checksum: a flipped byte inside a value is undetectable by any client
+    # (and a flipped stream id can answer another request). Only structural bytes can be caught:
+    # compression is off so that a RESULT's kind (body bytes 0-3, frame bytes 9-12) is visible;
+    # the flips turn a Void result (kind 1) into kind 3 (SET_KEYSPACE without its string), a RESULT
+    # opcode 0x08 into 0x09 (a request opcode), and a response's version byte 0x84 into 0x85.
+    messages, catalog = h.generate(count=8000, state_every=500)
+    proxy = h.start_proxy("--flip-frame", "300:12:0x02:8", "--flip-frame", "1000:4:0x01:8",
+                          "--flip-frame", "1800:0:0x01:8")
+    s = h.sync(h.config(via_proxy=True, compression="none"), catalog, messages, bound=120, watch_direct=h.port)
+    # A connection dropped over a bad frame: its writes (idempotent) are sent again on a new
+    # connection within the retry window, so the sync completes; never a wrong result.
+    rep = h.check(s, messages, catalog, OK_OR_TRANSIENT)
+    flips = [ln for ln in proxy.lines("FAULT") if " flip " in ln]
+    if not flips:
+        raise Failure("no byte was flipped: the sync ended before frame 300 of a connection")
+    conns = proxy.lines("CONN")
+    for flip in flips:
+        conn = re.search(r"conn=(\d+)", flip).group(1)
+        closed = [ln for ln in conns if f"conn={conn} closed" in ln]
+        if not closed:
+            raise Failure(f"connection {conn} was never closed after its flipped byte: {flip}")
+        log(f"{flip.strip()}  ->  {closed[0].strip()}")
+    opened_after = [ln for ln in conns if " open " in ln and float(ln.split()[0]) > float(flips[0].split()[0])]
+    if rep.outcome == "ok" and not opened_after:
+        raise Failure("the sync completed but no connection was opened after the flip: the bad frame was accepted")
+
+
+def write_timeout(h: Harness):
+    # A 1 ms write timeout alone times out nothing on one node (a local write runs inline when the
+    # mutation stage has a free thread): one mutation thread makes writes queue, and queued writes
+    # time out. nodetool is a JVM that takes 3-10 s here, so the node is overloaded before the sync
+    # and restored while it runs.
+    messages, catalog = h.generate(count=10000, state_every=500)
+    restored = []
+
+    def restore():
+        h.cassandra_local("nodetool", "settimeout", "write", "2000")
+        h.cassandra_local("nodetool", "setconcurrency", "MutationStage", "32")
+        restored.append(True)
+
+    h.cleanups.append(lambda: restored or restore())
+    config = h.config()
+    h.create_tables(config, catalog)
+    h.cassandra_local("nodetool", "setconcurrency", "MutationStage", "1")
+    h.cassandra_local("nodetool", "settimeout", "write", "1")
+    log("write timeout 1 ms, one mutation thread")
+
+    def during(s):
+        time.sleep(6)
+        s.note("restoring the write timeout (2000 ms) and the mutation threads (32)")
+        restore()
+        s.note("restored")
+
+    s = h.sync(config, catalog, messages, bound=150, during=during)
+    h.check(s, messages, catalog, OK_OR_TRANSIENT)
+    if not re.search(r"write timeout|timed out", s.stdout):
+        raise Failure("the connector reported no write timeout: the overload tested nothing")
+
+
+def cluster_node_kill(h: Harness):
+    from cassandra import ConsistencyLevel
+
+    if len(h.hosts.split(",")) < 3:
+        raise Failure(f"needs the 3-node cluster (tools/cassandra-local start --nodes 3); CQL_HOSTS is {h.hosts}")
+    messages, catalog = h.generate(count=8000, state_every=500)
+    restart = {}
+
+    def start_again():
+        try:
+            h.cassandra_local("start-node", "2", timeout=240)
+        except Exception as e:  # noqa: BLE001  (reported by the scenario)
+            restart["error"] = e
+
+    def during(s):
+        # States come in bursts on the cluster (the first one often seconds late): kill on input fed.
+        # The connector reads its input once its tables exist (seconds on the cluster): 1500 lines fed
+        # at 700/s is past the pipe's buffer and its 1024-record window, a second or two of writes.
+        s.wait_for("1500 input lines fed", lambda: s.fed >= 1500, 120)
+        h.cassandra_local("kill-node", "2")
+        s.note(f"node2 killed (SIGKILL) with {s.fed} input lines fed; restarting it in the background")
+        # The restart takes 30-90 s here: it runs while the sync goes on with two nodes, and after.
+        restart["thread"] = threading.Thread(target=start_again, daemon=True)
+        restart["thread"].start()
+
+    def node2_back():
+        if restart:
+            restart["thread"].join(240)
+        if restart.get("error") or restart and restart["thread"].is_alive():
+            raise Failure(f"node2 did not come back: {restart.get('error', 'still starting after 240 s')}")
+        h.cassandra_local("start-node", "2", timeout=240)  # a no-op unless the fault thread failed
+        log("node2 is up")
+
+    # Waits for node2 after the keyspace is dropped (node2 learns that from its peers when it is back).
+    h.after_drop.append(node2_back)
+    s = h.sync(h.config(replication=3, consistency="QUORUM"), catalog, messages, bound=120, during=during, rate=700)
+    # Read at QUORUM (node2 down or still starting): what was acknowledged is on the two nodes left.
+    h.check(s, messages, catalog, ("ok",), consistency=ConsistencyLevel.QUORUM)
+
+
+SCENARIOS = {"passthrough": passthrough, "node-kill": node_kill, "proxy-resets": proxy_resets,
+             "proxy-stall": proxy_stall, "proxy-flip": proxy_flip, "write-timeout": write_timeout,
+             "cluster-node-kill": cluster_node_kill}
+
+
+def main(argv):
+    if argv[:1] == ["--list"]:
+        print("\n".join(SCENARIOS))
+        return 0
+    if len(argv) != 2 or argv[0] not in SCENARIOS:
+        print(__doc__, file=sys.stderr)
+        return 2
+    name, connector = argv[0], os.path.abspath(argv[1])
+    if not os.access(connector, os.X_OK):
+        print(f"{argv[1]} is not an executable", file=sys.stderr)
+        return 2
+    began = time.monotonic()
+    h = Harness(name, connector)
+    try:
+        SCENARIOS[name](h)
+        h.failed = False
+    except Failure as e:
+        log(f"FAIL {name}: {e}")
+    except Exception:  # noqa: BLE001
+        log(f"FAIL {name}: {traceback.format_exc()}")
+    finally:
+        h.close()
+    log(f"{'PASS' if not h.failed else 'FAIL'} {name} in {time.monotonic() - began:.1f} s")
+    return 1 if h.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
