@@ -725,7 +725,7 @@ def git_commit():
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="tools/bench", description="Ingest benchmark (issue 7): ours against the "
                                 "java-driver, the scylla Rust driver and the Python driver on one local Cassandra node.")
-    p.add_argument("--records", type=int, default=None, help="records in the input (default 1000000; --smoke: 2000)")
+    p.add_argument("--records", "--count", type=int, default=None, help="records in the input (default 1000000; --smoke: 2000)")
     p.add_argument("--rounds", type=int, default=None, help="rounds, alternated over contenders (default 3; --smoke: 1)")
     p.add_argument("--windows", default=None, help="comma-separated in-flight windows (default 64,256,1024; --smoke: 256)")
     p.add_argument("--contenders", default=",".join(CONTENDERS), help="comma-separated subset of " + ",".join(CONTENDERS))
@@ -741,6 +741,9 @@ def parse_args(argv):
     p.add_argument("--keep", action="store_true", help="keep the bench keyspace and the node this started")
     p.add_argument("--out", help="result directory (default .cache/bench, --smoke: .cache/bench/smoke)")
     p.add_argument("--no-docs", action="store_true", help="do not write docs/BENCHMARKS.md and .png")
+    p.add_argument("--null-sink", action="store_true", help="our connector against tools/null-sink (answers every "
+                   "request at once): the client's own ceiling; results in .cache/bench/null-sink (bench/null_sink.py)")
+    p.add_argument("--sink", help="the null-sink binary (default build-bench/tools/null-sink/null-sink)")
     p.add_argument("--report-only", metavar="RESULT_JSON", help="only rewrite docs/BENCHMARKS.md and .png from a result.json")
     a = p.parse_args(argv)
     a.records = a.records or (2000 if a.smoke else 1_000_000)
@@ -773,6 +776,9 @@ def write_docs(result, out_dir, to_docs):
 
 def main(argv):
     args = parse_args(argv)
+    if args.null_sink:
+        import null_sink
+        return null_sink.main(sys.modules[__name__], args)
     if args.report_only:
         src = Path(args.report_only)
         result = json.loads(src.read_text())
