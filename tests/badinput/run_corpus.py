@@ -133,7 +133,7 @@ def cql_literal(text: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------
-# Names as docs/connector.md describes them (src/airbyte/names.cpp): a name of [a-z0-9_]{1,max} is
+# Names as docs/user-guide.md describes them (src/airbyte/names.cpp): a name of [a-z0-9_]{1,max} is
 # kept; any other is lower-cased, other characters become '_', plus '_' and 8 hex digits of a hash
 # (FNV-1a 32 of the UTF-8 bytes).
 
@@ -872,7 +872,7 @@ def check_case(run: Run, db, case: dict, prep: Prepared, res: Result, expect: di
 
 
 def count_records(lines: list[Line], streams: list[dict]) -> list[int]:
-    """destinationStats.recordCount of each input state, as docs/connector.md defines it."""
+    """destinationStats.recordCount of each input state, as docs/user-guide.md defines it."""
     per_stream = [0] * len(streams)
     since_global = 0
     out = []
