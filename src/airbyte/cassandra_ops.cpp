@@ -106,7 +106,7 @@ void cassandra_ops::on_done(const std::shared_ptr<attempt>& a, std::error_code e
         std::lock_guard lock(m_);
         if (a->failures++ == 0) a->first_failure = now;
         if (!failure_ && now - a->first_failure < retry_window_) {
-            // 100 ms, doubling, at most 2 s apart.
+            // 100 ms, doubling, then every 1.6 s.
             a->due = now + std::chrono::milliseconds(100 << std::min(a->failures - 1, 4));
             retries_.push_back(a);
             waiting_retries_ = retries_.size();
