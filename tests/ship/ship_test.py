@@ -36,7 +36,16 @@ def check(cond, what):
     return cond
 
 
+def clean_env(**extra):
+    """The environment without LD_LIBRARY_PATH (meson test points it at the build tree's libraries):
+    what runs here must find the installed ones."""
+    env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
+    env.update(extra)
+    return env
+
+
 def run(cmd, timeout=300, **kw):
+    kw.setdefault("env", clean_env())
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
 
 
@@ -239,7 +248,7 @@ def test_stage(src, build):
             (work / "messages.jsonl").write_text(gen.stdout)
             with open(work / "messages.jsonl") as stdin:
                 w = subprocess.run(user + [str(binary), "write", "--config", "config.json", "--catalog", "catalog.json"],
-                                   cwd=work, stdin=stdin, capture_output=True, text=True, timeout=300)
+                                   cwd=work, stdin=stdin, capture_output=True, text=True, timeout=300, env=clean_env())
             states = [l for l in w.stdout.splitlines() if '"type":"STATE"' in l.replace(" ", "")]
             check(w.returncode == 0, f"staged write exits 0 (got {w.returncode}: {w.stderr[-400:]})")
             check(len(states) == gen.stdout.count('"STATE"'), f"every STATE comes back ({len(states)})")
@@ -279,7 +288,7 @@ def test_library(src, build):
         check((prefix / "bin/destination-cassandra").is_file(), "the connector is installed")
         if not pcs:
             return
-        env = dict(os.environ, PKG_CONFIG_PATH=str(pcs[0].parent), PKG_CONFIG_SYSROOT_DIR=str(stage))
+        env = clean_env(PKG_CONFIG_PATH=str(pcs[0].parent), PKG_CONFIG_SYSROOT_DIR=str(stage))
         flags = run(["pkg-config", "--cflags", "--libs", "cqlclient"], env=env)
         check(flags.returncode == 0 and "-lcqlclient" in flags.stdout, f"pkg-config knows cqlclient ({flags.stdout.strip()})")
         # Only the installed headers: nothing from the source tree is on the include path.
