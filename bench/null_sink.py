@@ -16,7 +16,6 @@ import platform
 import signal
 import statistics
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -84,43 +83,18 @@ def run_one(h, window, rnd, ctx):
                                "compression": "none", "consistency": "LOCAL_QUORUM"}))
     cmd = [str(ctx["ours_bin"]), "write", "--config", str(cfg), "--catalog", str(ctx["catalog"])]
     out_path, err_path, time_path = work / f"{tag}.out", work / f"{tag}.err", work / f"{tag}.time"
-    use_time = os.access(h.GNU_TIME, os.X_OK)
-    if use_time:
-        cmd = [h.GNU_TIME, "-f", "%e %U %S %M", "-o", str(time_path), *cmd]
     s0, m0 = h.proc_cpu(sink.pid), h.machine_cpu()
-    killed = []
     try:
-        with open(out_path, "wb") as out, open(err_path, "wb") as err, open(ctx["messages"], "rb") as stdin:
-            t0 = time.monotonic()
-            p = subprocess.Popen(cmd, stdin=stdin, stdout=out, stderr=err, cwd=h.ROOT, start_new_session=True)
-
-            def kill():
-                killed.append(1)
-                try:
-                    os.killpg(p.pid, 9)
-                except ProcessLookupError:
-                    pass
-            timer = threading.Timer(ctx["timeout"], kill)
-            timer.start()
-            _, status, ru = os.wait4(p.pid, 0)
-            wall = time.monotonic() - t0
-            timer.cancel()
-            exit_code = os.waitstatus_to_exitcode(status)
+        exit_code, wall, user_s, sys_s, maxrss_kb, measured_by, killed = h.run_measured(
+            cmd, ctx["messages"], out_path, err_path, time_path, ctx["timeout"])
         s1, m1 = h.proc_cpu(sink.pid), h.machine_cpu()
     finally:
         sink_stats = stop_sink(sink, stats_file)
-    user_s, sys_s, maxrss_kb = ru.ru_utime, ru.ru_stime, ru.ru_maxrss
-    if use_time:
-        try:
-            _, user_s, sys_s, maxrss_kb = time_path.read_text().strip().splitlines()[-1].split()
-            user_s, sys_s, maxrss_kb = float(user_s), float(sys_s), int(maxrss_kb)
-        except (OSError, ValueError, IndexError):
-            user_s, sys_s, maxrss_kb = ru.ru_utime, ru.ru_stime, None
     client_cpu = user_s + sys_s
     res.update({
         "exit": exit_code, "wall_s": round(wall, 3), "client_user_s": round(user_s, 3), "client_sys_s": round(sys_s, 3),
         "client_cpu_s": round(client_cpu, 3), "peak_rss_mb": round(maxrss_kb / 1024, 1) if maxrss_kb is not None else None,
-        "measured_by": "GNU time" if use_time else "wait4 (RSS floored by the harness's)",
+        "measured_by": measured_by,
         "sink_cpu_s": round(s1 - s0, 2) if s0 is not None and s1 is not None else None,
         "machine_cpu_s": round(m1 - m0, 2),
         "sink": {k: sink_stats.get(k) for k in ("connections", "frames", "executes", "insert_executes", "bytes_in", "bytes_out",
@@ -273,6 +247,7 @@ def main(h, args):
     (out_dir / "result.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     h.log(f"wrote {out_dir / 'result.json'}")
     print(table(result))
+    h.write_testlog(out_dir, runs, [])  # so tools/test-summary counts it (contender "ours-null-sink")
     if not args.no_docs and not args.smoke:
         write_doc(h.ROOT / "docs" / "BENCHMARKS-ceiling.md", result)
         h.log("wrote docs/BENCHMARKS-ceiling.md")

@@ -344,20 +344,12 @@ def check_ours_output(path, records, res):
     return None
 
 
-def run_one(contender, window, rnd, ctx):
-    db, records, args = ctx["db"], ctx["records"], ctx["args"]
-    tag = f"{contender}-w{window}-r{rnd}"
-    res = {"round": rnd, "contender": contender, "window": window, "ok": False, "error": None}
-    db.truncate()
-    time.sleep(args.settle)
-    cmd, stdin_path = command(contender, window, ctx)
-    out_path, err_path = ctx["work"] / f"{tag}.out", ctx["work"] / f"{tag}.err"
-    time_path = ctx["work"] / f"{tag}.time"
+def run_measured(cmd, stdin_path, out_path, err_path, time_path, timeout):
+    """Runs cmd (under GNU time when there is one) in a session of its own, killed past timeout
+    seconds. Returns (exit, wall s, user s, sys s, peak RSS KB or None, how it was measured, killed)."""
     use_time = os.access(GNU_TIME, os.X_OK)
     if use_time:
         cmd = [GNU_TIME, "-f", "%e %U %S %M", "-o", str(time_path), *cmd]
-    spid = ctx["server_pid"]
-    s0, m0 = proc_cpu(spid), machine_cpu()
     with open(out_path, "wb") as out, open(err_path, "wb") as err, \
             (open(stdin_path, "rb") if stdin_path else open(os.devnull, "rb")) as stdin:
         t0 = time.monotonic()
@@ -367,16 +359,14 @@ def run_one(contender, window, rnd, ctx):
         def kill():
             killed.append(1)
             try:
-                os.killpg(p.pid, 9)  # GNU time and the contender: they are this run's own session
+                os.killpg(p.pid, 9)  # GNU time and the program: they are this run's own session
             except ProcessLookupError:
                 pass
-        timer = threading.Timer(ctx["timeout"], kill)
+        timer = threading.Timer(timeout, kill)
         timer.start()
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.monotonic() - t0
         timer.cancel()
-        p.returncode = os.waitstatus_to_exitcode(status)
-    s1, m1 = proc_cpu(spid), machine_cpu()
     user_s, sys_s, maxrss_kb = ru.ru_utime, ru.ru_stime, ru.ru_maxrss
     if use_time:
         try:  # the last line; a first "Command exited with non-zero status N" may precede it
@@ -384,13 +374,31 @@ def run_one(contender, window, rnd, ctx):
             user_s, sys_s, maxrss_kb = float(user_s), float(sys_s), int(maxrss_kb)
         except (OSError, ValueError, IndexError):
             user_s, sys_s, maxrss_kb = ru.ru_utime, ru.ru_stime, None
+    measured_by = "GNU time" if use_time else "wait4 (RSS floored by the harness's)"
+    return os.waitstatus_to_exitcode(status), wall, user_s, sys_s, maxrss_kb, measured_by, bool(killed)
+
+
+def run_one(contender, window, rnd, ctx):
+    db, records, args = ctx["db"], ctx["records"], ctx["args"]
+    tag = f"{contender}-w{window}-r{rnd}"
+    res = {"round": rnd, "contender": contender, "window": window, "ok": False, "error": None}
+    db.truncate()
+    time.sleep(args.settle)
+    cmd, stdin_path = command(contender, window, ctx)
+    out_path, err_path = ctx["work"] / f"{tag}.out", ctx["work"] / f"{tag}.err"
+    time_path = ctx["work"] / f"{tag}.time"
+    spid = ctx["server_pid"]
+    s0, m0 = proc_cpu(spid), machine_cpu()
+    exit_code, wall, user_s, sys_s, maxrss_kb, measured_by, killed = run_measured(
+        cmd, stdin_path, out_path, err_path, time_path, ctx["timeout"])
+    s1, m1 = proc_cpu(spid), machine_cpu()
     client_cpu = user_s + sys_s
     res.update({
-        "exit": p.returncode, "wall_s": round(wall, 3),
+        "exit": exit_code, "wall_s": round(wall, 3),
         "client_user_s": round(user_s, 3), "client_sys_s": round(sys_s, 3),
         "client_cpu_s": round(client_cpu, 3),
         "peak_rss_mb": round(maxrss_kb / 1024, 1) if maxrss_kb is not None else None,
-        "measured_by": "GNU time" if use_time else "wait4 (RSS floored by the harness's)",
+        "measured_by": measured_by,
         "server_cpu_s": round(s1 - s0, 2) if s0 is not None and s1 is not None else None,
         "machine_cpu_s": round(m1 - m0, 2),
     })
@@ -402,8 +410,8 @@ def run_one(contender, window, rnd, ctx):
         res["error"] = f"timed out after {ctx['timeout']} s"
     elif s1 is None:
         res["error"] = "the Cassandra process went away during the run"
-    elif p.returncode != 0:
-        res["error"] = f"exit {p.returncode}: {stderr_tail.strip()[-600:] or out_path.read_text(errors='replace')[-600:]}"
+    elif exit_code != 0:
+        res["error"] = f"exit {exit_code}: {stderr_tail.strip()[-600:] or out_path.read_text(errors='replace')[-600:]}"
     elif contender == "ours":
         res["error"] = check_ours_output(out_path, records, res)
     else:
