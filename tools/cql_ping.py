@@ -6,7 +6,8 @@ string multimap, prints it, and exits 0 if it holds CQL_VERSION and PROTOCOL_VER
 (and --password) it also logs in (STARTUP, then SASL PLAIN through AUTH_RESPONSE) and fails unless the
 node answers AUTH_SUCCESS (or READY when authentication is off).
 
-Stdlib only; tools/cassandra-local imports it (options(), login()) for its readiness checks.
+Stdlib only; tools/cassandra-local imports it (options(), login(), query()) for its readiness checks
+and to make the tests' role.
 
     tools/cql_ping.py 127.0.0.1 9042
     tools/cql_ping.py 127.0.0.1 9042 --tls --ca .cache/run/tls/node.pem --user cassandra --password cassandra
@@ -19,7 +20,8 @@ import sys
 
 VERSION = 0x04
 OP_ERROR, OP_STARTUP, OP_READY, OP_AUTHENTICATE = 0x00, 0x01, 0x02, 0x03
-OP_OPTIONS, OP_SUPPORTED = 0x05, 0x06
+OP_OPTIONS, OP_SUPPORTED, OP_QUERY, OP_RESULT = 0x05, 0x06, 0x07, 0x08
+CONSISTENCY_ONE = 0x0001
 OP_AUTH_CHALLENGE, OP_AUTH_RESPONSE, OP_AUTH_SUCCESS = 0x0E, 0x0F, 0x10
 HEADER = struct.Struct(">BBhBi")  # version, flags, stream, opcode, body length
 MAX_BODY = 256 * 1024 * 1024
@@ -129,6 +131,15 @@ def login(sock, user, password, cql_version="3.0.0"):
     token = b"\0" + user.encode("utf-8") + b"\0" + password.encode("utf-8")
     opcode, body = request(sock, OP_AUTH_RESPONSE, struct.pack(">i", len(token)) + token, stream=2)
     _expect(opcode, body, (OP_AUTH_SUCCESS,), "AUTH_RESPONSE")
+
+
+def query(sock, cql, stream=3):
+    """QUERY at consistency ONE, no values: for statements whose RESULT carries nothing wanted
+    (Void or Schema_change). Raises CqlError on an ERROR."""
+    text = cql.encode("utf-8")
+    body = struct.pack(">i", len(text)) + text + struct.pack(">HB", CONSISTENCY_ONE, 0)
+    opcode, answer = request(sock, OP_QUERY, body, stream=stream)
+    _expect(opcode, answer, (OP_RESULT,), "QUERY")
 
 
 def parse_args(argv):

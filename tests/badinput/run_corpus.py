@@ -410,8 +410,8 @@ class Run:
         self.args = args
         self.token = "%06x" % random.randrange(1 << 24)
         self.user = f"bi_{self.token}"
-        self.password = f"Bad1nput-S3cret-{self.token}-pw"
-        self.wrong_password = f"Wr0ng-Pass-{self.token}-xx"
+        self.password = f"Bad1nput-Secret-{self.token}-pw"
+        self.wrong_password = f"Wr0ng-Secret-{self.token}-xx"
         self.hosts = [h.strip() for h in require_env("CQL_HOSTS").split(",") if h.strip()]
         self.port = int(require_env("CQL_PORT"))
         self.admin_user = require_env("CQL_USER")

@@ -363,7 +363,7 @@ std::string failed_check_message(const sync_result& r) {
 }
 
 TEST_F(E2e, CheckWithAWrongPasswordFailsAndSaysCredentials) {
-    const std::string wrong = "Wrong-Pw-" + shared->token + "-x";
+    const std::string wrong = "Wrong-Secret-" + shared->token + "-x";
     auto r = connector_run({"check", "--config", config([&](auto& d) { set(d, "password", wrong); })});
     auto msg = failed_check_message(r);
     static const std::regex credentials("credential|password|username|authenticat", std::regex::icase);
@@ -651,7 +651,7 @@ TEST_F(E2e, PyAirbyteShapedMessagesWithNullsAndRepeatedKeys) {
 }
 
 TEST_F(E2e, WriteWithAWrongPasswordIsAConfigError) {
-    const std::string wrong = "Wrong-Pw-" + shared->token + "-y";
+    const std::string wrong = "Wrong-Secret-" + shared->token + "-y";
     auto r = write(config([&](auto& d) { set(d, "password", wrong); }), data_file("append_two_streams.catalog.json"),
                    data_file("append_two_streams.jsonl"));
     EXPECT_TRUE(r.run.status.exited && r.run.status.code == 1) << diagnostics(r);

@@ -179,7 +179,7 @@ class Role:
     def __init__(self, build):
         self.cql = str(build / "tools" / "cql-query" / "cql-query")
         self.name = "ship_" + secrets.token_hex(4)
-        self.password = "Ship-" + secrets.token_hex(8) + "-pw"
+        self.password = "Ship-Secret-" + secrets.token_hex(8) + "-pw"
 
     def query(self, *statements):
         return run([self.cql, *statements], timeout=120)
