@@ -90,14 +90,10 @@ bool cassandra_ops::submit(cql::bound_statement st, std::size_t bytes, done_fn d
 }
 
 void cassandra_ops::send(std::shared_ptr<attempt> a) {
-    if (retry_window_.count() <= 0) {
-        // No retry: the statement goes as it is, without a copy.
-        auto st = std::move(a->st);
-        db_.async().execute_impl(std::move(st), [this, a = std::move(a)](std::error_code ec, cql::result r) { on_done(a, ec, r); });
-        return;
-    }
-    cql::bound_statement copy = a->st;
-    db_.async().execute_impl(std::move(copy), [this, a = std::move(a)](std::error_code ec, cql::result r) { on_done(a, ec, r); });
+    // The client reads the statement where it is (an aliasing pointer into the attempt, which a
+    // retry sends again): no copy of its values, no allocation.
+    std::shared_ptr<const cql::bound_statement> st(a, &a->st);
+    db_.async().execute_impl(std::move(st), [this, a = std::move(a)](std::error_code ec, cql::result r) { on_done(a, ec, r); });
 }
 
 void cassandra_ops::on_done(const std::shared_ptr<attempt>& a, std::error_code ec, const cql::result& r) {

@@ -1,7 +1,6 @@
 #include "airbyte/message_scanner.hpp"
 
 #include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
 #include <charconv>
@@ -9,12 +8,16 @@
 #include <cmath>
 
 #include "airbyte/json.hpp"
+#include "cql/text.hpp"
 
 namespace airbyte {
 
 namespace {
 
-constexpr unsigned scan_flags = strict_parse_flags | rapidjson::kParseNumbersAsStringsFlag;
+// UTF-8 is checked before parsing, over the whole line (cql::valid_utf8_prefix, eight bytes at a
+// time): RapidJSON's own check goes byte by byte and turns off its SIMD string scanning.
+constexpr unsigned scan_flags = (strict_parse_flags & ~unsigned(rapidjson::kParseValidateEncodingFlag)) |
+                                rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseInsituFlag;
 
 bool parse_number_ms(std::string_view s, std::int64_t& out) {
     auto r = std::from_chars(s.data(), s.data() + s.size(), out);
@@ -46,17 +49,43 @@ struct handler {
     rapidjson::Writer<rapidjson::StringBuffer>& state_w;
     std::string& error;
     // During a rescan (see scan()): the numbers RapidJSON cannot hold, each with the offset just
-    // past the placeholder string that stands for it, and the stream to read offsets from.
+    // past the placeholder string that stands for it, and where the line being parsed starts.
     const std::vector<big_number>* big_numbers = nullptr;
-    const rapidjson::MemoryStream* stream = nullptr;
+    const char* line_start = nullptr;
     std::size_t next_big = 0;
     std::size_t depth = 0;
     unsigned seen_top = 0, seen_record = 0, seen_state = 0;
     bool root_object = false;
+    // What keys[0] and keys[1] are, kept as they change: the tests every value makes.
+    bool top_record = false, top_state = false, second_data = false, second_stats = false;
+    // False when the line has no "\u" escape: then no string can decode to a surrogate (the line
+    // is valid UTF-8, which has none), and no string needs looking at for one.
+    bool may_have_surrogates = true;
 
     bool k(std::size_t i, const char* s) const { return keys[i] == s; }
-    bool in_data(std::size_t len) const { return len >= 2 && k(0, "record") && k(1, "data"); }
-    bool in_state(std::size_t len) const { return len >= 1 && k(0, "state") && !(len >= 2 && k(1, "destinationStats")); }
+    void set_key(std::size_t i, std::string_view key) {
+        // "" (an object's first key is not read yet) and "#" (array) without assign(const char*):
+        // GCC 12 warns falsely (-Wrestrict) on that when inlined here.
+        if (key.empty()) keys[i].clear();
+        else if (key == "#") keys[i].assign(1, '#');
+        else keys[i].assign(key);
+        if (i == 0) {
+            top_record = key == "record";
+            top_state = key == "state";
+        } else if (i == 1) {
+            second_data = key == "data";
+            second_stats = key == "destinationStats";
+        }
+    }
+    bool surrogate(const char* s, std::size_t len) const { return may_have_surrogates && has_surrogate(s, len); }
+    // Parsed in place, a string's text starts where it stood in the line: the placeholder "#" that
+    // ends at big.end has its one character at big.end - 2.
+    bool is_placeholder(const char* s, std::size_t len) const {
+        return big_numbers && next_big < big_numbers->size() && len == 1 &&
+               static_cast<std::size_t>(s - line_start) + 2 == (*big_numbers)[next_big].end;
+    }
+    bool in_data(std::size_t len) const { return len >= 2 && top_record && second_data; }
+    bool in_state(std::size_t len) const { return len >= 1 && top_state && !(len >= 2 && second_stats); }
 
     template <class F>
     void forward(std::size_t len, F&& f) {
@@ -73,6 +102,7 @@ struct handler {
     // string where it reads a number: refused, naming the field.
     bool wrong_kind(const char* what) {
         const std::size_t d = depth;
+        if (d == 0 || d > 2) return true;  // every field checked here sits at depth 1 or 2
         const std::string_view kind = what;
         const std::string got = std::string(", not ") + what;
         if (kind != "a string") {
@@ -89,6 +119,7 @@ struct handler {
     // A scalar value at the current depth.
     bool scalar_string(std::string_view s) {
         const std::size_t d = depth;
+        if (d > 4 || (d > 2 && top_record)) return true;  // e.g. inside a record's data: nothing read there
         if (!wrong_kind("a string")) return false;
         if (d == 1 && k(0, "type")) m.type_name.assign(s);
         else if (d == 2 && k(0, "record") && k(1, "stream")) m.stream.assign(s);
@@ -105,7 +136,7 @@ struct handler {
         return true;
     }
     void scalar_other() {
-        if (depth == 2 && k(0, "record") && k(1, "data")) m.has_data = true;
+        if (depth == 2 && top_record && second_data) m.has_data = true;
     }
 
     bool Null() {
@@ -138,11 +169,11 @@ struct handler {
     bool String(const char* s, rapidjson::SizeType len, bool) {
         // A placeholder is recognised by where it ends, never by its text: a source's string
         // that looks the same stays a string.
-        if (big_numbers && next_big < big_numbers->size() && stream->Tell() == (*big_numbers)[next_big].end) {
+        if (is_placeholder(s, len)) {
             const auto& raw = (*big_numbers)[next_big++].text;
             return RawNumber(raw.data(), static_cast<rapidjson::SizeType>(raw.size()), true);
         }
-        if (has_surrogate(s, len)) return fail("a string holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair)");
+        if (surrogate(s, len)) return fail("a string holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair)");
         if (!scalar_string(std::string_view(s, len))) return false;
         forward(depth, [&](auto& w) { w.String(s, len, true); });
         return true;
@@ -160,17 +191,17 @@ struct handler {
         forward(d, [object](auto& w) { object ? w.StartObject() : w.StartArray(); });
         ++depth;
         if (keys.size() < depth) keys.resize(depth);
-        keys[depth - 1] = object ? "" : "#";
+        set_key(depth - 1, object ? "" : "#");
         return true;
     }
     bool StartObject() { return open(true); }
     bool StartArray() { return open(false); }
     bool Key(const char* s, rapidjson::SizeType len, bool) {
-        if (big_numbers && next_big < big_numbers->size() && stream->Tell() == (*big_numbers)[next_big].end)
+        if (is_placeholder(s, len))
             return fail("malformed JSON: a number where an object key must be");
         std::string_view key(s, len);
-        if (has_surrogate(s, len)) return fail("a key holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair)");
-        keys[depth - 1].assign(key);
+        if (surrogate(s, len)) return fail("a key holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair)");
+        set_key(depth - 1, key);
         // Repeated keys that the connector reads would make the message ambiguous.
         auto once = [&](unsigned& seen, std::initializer_list<const char*> names, const char* where) {
             unsigned bit = 1;
@@ -248,9 +279,23 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
     data_w_.Reset(data_buf_);
     state_w_.Reset(state_buf_);
 
+    if (!big_) {  // a rescan's line is made from one that passed these checks
+        if (const void* nul = std::memchr(line.data(), '\0', line.size())) {
+            error = "a NUL byte (at byte " + std::to_string(static_cast<const char*>(nul) - line.data()) + ")";
+            return false;
+        }
+        if (const std::size_t good = cql::valid_utf8_prefix(line); good != line.size()) {
+            error = "malformed JSON: invalid UTF-8 (at byte " + std::to_string(good) + ")";
+            return false;
+        }
+    }
+    // Parsed in place (strings are unescaped where they stand), from a copy that ends in a NUL (it
+    // holds no other): the stream RapidJSON scans 16 bytes at a time.
+    line_.assign(line);
     rapidjson::Reader reader;
-    rapidjson::MemoryStream ms(line.data(), line.size());
-    handler h{m, keys_, data_w_, state_w_, error, big_, &ms};
+    rapidjson::InsituStringStream ms(line_.data());
+    handler h{m, keys_, data_w_, state_w_, error, big_, line_.data()};
+    h.may_have_surrogates = line.find("\\u") != std::string_view::npos;
     auto res = reader.Parse<scan_flags>(ms, h);
     if (res.IsError() && res.Code() == rapidjson::kParseErrorNumberTooBig && !big_) {
         // JSON puts no bound on numbers, RapidJSON does (a double's range). Such numbers are

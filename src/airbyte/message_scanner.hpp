@@ -63,6 +63,7 @@ private:
     rapidjson::StringBuffer data_buf_, state_buf_;
     rapidjson::Writer<rapidjson::StringBuffer> data_w_, state_w_;
     std::vector<std::string> keys_;
+    std::string line_;  // a copy of the line being scanned, parsed in place
 };
 
 }  // namespace airbyte

@@ -71,9 +71,12 @@ public:
             token);
     }
 
-    // Runs a cql::statement or a cql::bound_statement; completes with (error_code, result).
+    // Runs a cql::statement or a cql::bound_statement; completes with (error_code, result). A
+    // shared_ptr<const bound_statement> is read in place, never copied: for a caller that keeps the
+    // statement to send it again (e.g. retries of its own); it must not change until completion.
     template <class Statement, class Token>
-        requires(std::same_as<Statement, statement> || std::same_as<Statement, bound_statement>)
+        requires(std::same_as<Statement, statement> || std::same_as<Statement, bound_statement> ||
+                 std::same_as<Statement, std::shared_ptr<const bound_statement>>)
     auto async_execute(Statement st, Token&& token) {
         return asio::async_initiate<Token, void(std::error_code, result)>(
             [this](auto handler, Statement st) {
@@ -117,6 +120,7 @@ public:
     void connect_impl(detail::done_callback cb);
     void execute_impl(statement st, detail::result_callback cb);
     void execute_impl(bound_statement st, detail::result_callback cb);
+    void execute_impl(std::shared_ptr<const bound_statement> st, detail::result_callback cb);
     void prepare_impl(std::string query, detail::prepared_callback cb);
 
 private:

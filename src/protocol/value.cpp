@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <climits>
+#include <cstring>
 
 namespace cql::protocol {
 namespace {
@@ -227,11 +228,19 @@ bool is_ascii(std::string_view s) noexcept {
     return true;
 }
 
-bool is_valid_utf8(std::string_view s) noexcept {
+std::size_t valid_utf8_prefix(std::string_view s) noexcept {
     std::size_t i = 0;
     const std::size_t n = s.size();
     auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
     while (i < n) {
+        // ASCII runs, eight bytes at a time: most JSON is ASCII.
+        while (n - i >= 8) {
+            std::uint64_t word;
+            std::memcpy(&word, s.data() + i, 8);
+            if (word & 0x8080808080808080ULL) break;
+            i += 8;
+        }
+        if (i == n) break;
         const unsigned char b = at(i);
         if (b < 0x80) {
             ++i;
@@ -248,15 +257,17 @@ bool is_valid_utf8(std::string_view s) noexcept {
             len = 4;
             if (b == 0xF0) lo = 0x90;       // overlong
             else if (b == 0xF4) hi = 0x8F;  // above U+10FFFF
-        } else return false;
-        if (n - i < len) return false;
-        if (at(i + 1) < lo || at(i + 1) > hi) return false;
+        } else return i;
+        if (n - i < len) return i;
+        if (at(i + 1) < lo || at(i + 1) > hi) return i;
         for (std::size_t k = 2; k < len; ++k)
-            if ((at(i + k) & 0xC0) != 0x80) return false;
+            if ((at(i + k) & 0xC0) != 0x80) return i;
         i += len;
     }
-    return true;
+    return n;
 }
+
+bool is_valid_utf8(std::string_view s) noexcept { return valid_utf8_prefix(s) == s.size(); }
 
 void write_unsigned_vint(byte_writer& w, std::uint64_t v) {
     const int bits = std::bit_width(v | 1);

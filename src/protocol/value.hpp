@@ -137,6 +137,9 @@ void write_blob_cell(byte_writer& w, bytes_view v);
 
 // Strict RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
 bool is_valid_utf8(std::string_view s) noexcept;
+// How many bytes at the start of s are valid UTF-8 (s.size() when all are): where the first bad
+// sequence begins.
+std::size_t valid_utf8_prefix(std::string_view s) noexcept;
 bool is_ascii(std::string_view s) noexcept;  // every byte < 0x80
 
 // [unsigned vint] and zigzag [vint] (native_protocol_v5.spec section 3), used by duration.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <future>
 #include <set>
 
 #include "client_fixture.hpp"
@@ -37,14 +38,14 @@ TEST(Client, ConnectsAuthenticatesAndSeesTheNode) {
 
 TEST(Client, WrongPasswordIsAnAuthenticationErrorThatNamesNoSecret) {
     auto cfg = env_config();
-    cfg.password = "not-the-password-7f3a9";
+    cfg.password = "Client-Secret-wrong-7f3a9";
     blocking_session db(cfg);
     auto ec = db.connect();
     EXPECT_EQ(ec, client_errc::authentication_failed);
     auto diag = db.last_error();
     EXPECT_NE(diag.message.find("incorrect"), std::string::npos) << diag.message;
-    EXPECT_EQ(diag.message.find("not-the-password-7f3a9"), std::string::npos) << diag.message;
-    EXPECT_EQ(ec.message().find("not-the-password-7f3a9"), std::string::npos);
+    EXPECT_EQ(diag.message.find("Client-Secret-wrong-7f3a9"), std::string::npos) << diag.message;
+    EXPECT_EQ(ec.message().find("Client-Secret-wrong-7f3a9"), std::string::npos);
 }
 
 TEST(Client, NoCredentialsAgainstPasswordAuthenticatorSaysSo) {
@@ -244,4 +245,32 @@ TEST(Client, AsyncApiWorksWithCallbacksFuturesAndCoroutines) {
     guard.reset();
     io.stop();
     runner.join();
+}
+
+// A shared bound statement is read where it is: the same one sent many times writes each time, its
+// values are still there after completion, and a null pointer is refused with a clear error.
+TEST(Client, SharedBoundStatementIsSentWithoutACopy) {
+    blocking_session db(env_config());
+    ASSERT_FALSE(db.connect()) << db.last_error().message;
+    scratch_keyspace ks(db, "it_shared");
+    run(db, statement("CREATE TABLE it_shared.t (k int PRIMARY KEY, c counter)"));
+    std::error_code ec;
+    auto ins = db.prepare("UPDATE it_shared.t SET c = c + ? WHERE k = 1", ec);
+    ASSERT_FALSE(ec) << ins.diag.message;
+    auto st = std::make_shared<const bound_statement>(bound_statement{ins, {cql_value{std::int64_t{5}}}, {}});
+    for (int i = 0; i < 3; ++i) {
+        std::promise<std::error_code> done;
+        db.async().async_execute(st, [&](std::error_code e, result) { done.set_value(e); });
+        ASSERT_FALSE(done.get_future().get());
+    }
+    EXPECT_EQ(std::get<std::int64_t>(st->values[0].v), 5);  // untouched by the sends
+    auto r = run(db, statement("SELECT c FROM it_shared.t WHERE k = 1"));
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r.get_int64(0, 0), 15);  // added three times: sent three times
+    std::promise<std::pair<std::error_code, std::string>> refused;
+    db.async().async_execute(std::shared_ptr<const bound_statement>(),
+                             [&](std::error_code e, result res) { refused.set_value({e, res.diag.message}); });
+    auto [e, message] = refused.get_future().get();
+    EXPECT_EQ(e, client_errc::prepared_statement_missing);
+    EXPECT_NE(message.find("not prepared"), std::string::npos) << message;
 }

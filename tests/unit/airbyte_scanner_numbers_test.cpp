@@ -98,6 +98,14 @@ TEST_F(big_numbers_test, StringsAreNeverTakenForNumbers) {
     EXPECT_EQ(m.stream, std::string("\0BIG0", 5));
 }
 
+// Placeholders are found by position in a line parsed in place: strings that unescape to fewer
+// bytes before them, and source strings "#" right beside them, change nothing.
+TEST_F(big_numbers_test, PlaceholdersFoundByPositionAfterEscapes) {
+    expect_kept(R"({"s":"#","n":1e400,"t":"#"})");
+    expect_kept(R"({"e":"\"\\\n\t\"","n":1e400,"k":"#","m":[1e500,"#",2e500]})");
+    expect_kept(R"({"#":1e400,"x":{"#":"#","y":-1e999}})");
+}
+
 // Malformed numbers stay malformed when the line also holds a number beyond a double.
 TEST_F(big_numbers_test, MalformedNumbersStillRejected) {
     for (const char* bad : {"-e400", "1e400e400", "01e400", "1.e400", "1e+-400", ".5e400", "1e400.5", "--1e400", "1ee400",

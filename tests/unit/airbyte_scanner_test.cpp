@@ -430,3 +430,24 @@ TEST(scanner_surrogates, LoneSurrogateEscapesRefused) {
     ASSERT_TRUE(sc.scan(rec(R"({"a":"\ud83d\ude00","h":"한"})"), m, error)) << error;
     EXPECT_EQ(m.data_json, "{\"a\":\"\xF0\x9F\x98\x80\",\"h\":\"한\"}");
 }
+
+// UTF-8 is checked over the whole line before parsing: the error names the first bad byte's
+// offset, in a string, a key or between tokens; a NUL byte is named as such.
+TEST(scanner_utf8, InvalidUtf8NamesItsOffset) {
+    airbyte::message_scanner sc;
+    airbyte::scanned_message m;
+    std::string error;
+    const std::string head = R"({"type":"RECORD","record":{"stream":"s","emitted_at":1,"data":{"a":")";
+    for (const std::string& bad : {std::string("\xc3\x28"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"), std::string("\xff")}) {
+        const std::string line = head + "ok" + bad + R"("}}})";
+        EXPECT_FALSE(sc.scan(line, m, error));
+        EXPECT_EQ(error, "malformed JSON: invalid UTF-8 (at byte " + std::to_string(head.size() + 2) + ")");
+    }
+    EXPECT_FALSE(sc.scan(std::string(R"({"type":"LOG","log":{"message":"a)") + '\0' + R"("}})", m, error));
+    EXPECT_EQ(error, "a NUL byte (at byte 33)");
+    EXPECT_FALSE(sc.scan(std::string(R"({"type":"LOG"})") + " \xe9", m, error));
+    EXPECT_EQ(error, "malformed JSON: invalid UTF-8 (at byte 15)");
+    // The same scanner reads a good line afterwards.
+    ASSERT_TRUE(sc.scan(head + R"(é"}}})", m, error)) << error;
+    EXPECT_EQ(m.data_json, R"({"a":"é"})");
+}

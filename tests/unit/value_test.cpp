@@ -198,6 +198,27 @@ TEST(ValueVectors, InvalidTextRefusedBothWays) {
     EXPECT_TRUE(is_valid_utf8("\xef\xbf\xbf\xf4\x8f\xbf\xbf"));  // U+FFFF and U+10FFFF
 }
 
+// valid_utf8_prefix says where the first bad sequence starts, wherever it falls relative to the
+// eight-byte ASCII steps (a bad byte at every offset of a 40-byte text, after ASCII and after
+// multi-byte characters).
+TEST(ValueVectors, Utf8PrefixFindsTheFirstBadByte) {
+    for (const std::string& filler : {std::string("a"), std::string("\xc3\xa9"), std::string("\xf0\x9f\x98\x80")}) {
+        std::string good;
+        while (good.size() < 40) good += filler;
+        EXPECT_EQ(cql::protocol::valid_utf8_prefix(good), good.size());
+        for (std::size_t at = 0; at <= good.size(); ++at) {
+            if (at < good.size() && (static_cast<unsigned char>(good[at]) & 0xC0) == 0x80) continue;  // mid-character
+            for (const std::string& bad : {std::string("\x80"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
+                                          std::string("\xf4\x90\x80\x80"), std::string("\xe2\x82")}) {
+                std::string text = good.substr(0, at) + bad + good.substr(at);
+                EXPECT_EQ(cql::protocol::valid_utf8_prefix(text), at) << "bad sequence at " << at;
+                EXPECT_FALSE(is_valid_utf8(text));
+            }
+        }
+    }
+    EXPECT_EQ(cql::protocol::valid_utf8_prefix(""), 0u);
+}
+
 TEST(ValueVectors, UuidAndTimeuuid) {
     const auto u = from_hex("00112233 4455 6677 8899 aabbccddeeff");
     uuid_bytes id{};

@@ -55,7 +55,9 @@ bool retryable(const protocol::error_response& e) {
 struct session_impl::work {
     bool is_bound = false;
     statement simple;
-    bound_statement bound;
+    bound_statement owned;                           // a bound statement given by value
+    std::shared_ptr<const bound_statement> shared;   // or one the caller keeps (to send again)
+    const bound_statement* bound_ptr = &owned;
     result_callback cb;
     std::string keyspace;
     std::optional<std::int64_t> token;
@@ -65,31 +67,48 @@ struct session_impl::work {
     std::optional<protocol::protocol_version> encoded_for;
     diagnostics diag;
 
-    const statement_options& options() const { return is_bound ? bound.options : simple.options; }
+    const bound_statement& bound() const { return *bound_ptr; }
+    const statement_options& options() const { return is_bound ? bound().options : simple.options; }
 };
+
+namespace {
+
+// About how many bytes a value takes as a [value] cell: enough to size a buffer once.
+std::size_t cell_size_hint(const protocol::cql_value& val) {
+    if (const auto* s = std::get_if<std::string>(&val.v)) return 4 + s->size();
+    if (const auto* b = std::get_if<std::vector<std::uint8_t>>(&val.v)) return 4 + b->size();
+    return 4 + 16;
+}
+
+}  // namespace
 
 std::error_code session_impl::encode(work& w, const connection& c, std::vector<std::uint8_t>& out) {
     const auto v = c.version();
     if (w.encoded_for != v) {
+        const std::size_t n = w.is_bound ? w.bound().values.size() : w.simple.values.size();
+        std::size_t hint = 0;
+        for (std::size_t i = 0; i < n; ++i) hint += cell_size_hint(w.is_bound ? w.bound().values[i] : w.simple.values[i].second);
         w.values_buf.clear();
+        w.values_buf.reserve(hint);  // one allocation, not one per growth
         protocol::byte_writer bw(w.values_buf);
         std::vector<std::size_t> starts;
-        const std::size_t n = w.is_bound ? w.bound.values.size() : w.simple.values.size();
-        if (w.is_bound && n != w.bound.prepared.variables().size()) {
-            w.diag.message = "the statement has " + std::to_string(w.bound.prepared.variables().size()) +
+        starts.reserve(n);
+        if (w.is_bound && n != w.bound().prepared.variables().size()) {
+            w.diag.message = "the statement has " + std::to_string(w.bound().prepared.variables().size()) +
                              " bind markers but " + std::to_string(n) + " values were given";
             return make_error_code(protocol::errc::invalid_value);
         }
         for (std::size_t i = 0; i < n; ++i) {
             starts.push_back(w.values_buf.size());
-            const auto& type = w.is_bound ? w.bound.prepared.variables()[i].type : w.simple.values[i].first;
-            const auto& val = w.is_bound ? w.bound.values[i] : w.simple.values[i].second;
+            const auto& type = w.is_bound ? w.bound().prepared.variables()[i].type : w.simple.values[i].first;
+            const auto& val = w.is_bound ? w.bound().values[i] : w.simple.values[i].second;
             if (auto ec = protocol::encode_value(bw, type, val, v)) {
                 w.diag.message = "value " + std::to_string(i) + " does not fit its type " + type.to_cql();
                 return ec;
             }
         }
         w.views.clear();
+        w.views.reserve(n);
         for (auto at : starts) {
             protocol::byte_reader r({w.values_buf.data() + at, w.values_buf.size() - at});
             w.views.push_back(r.value());
@@ -105,18 +124,23 @@ std::error_code session_impl::encode(work& w, const connection& c, std::vector<s
     p.serial_consistency = o.serial_consistency;
     p.default_timestamp = o.timestamp;
     out.clear();
-    if (w.is_bound) return protocol::encode_request(out, v, 0, protocol::execute_request{w.bound.prepared.info()->id, p});
+    // The frame: header, id or query, parameters (consistency, flags, paging, timestamps) and values.
+    out.reserve(w.values_buf.size() + 64 + (o.paging_state ? o.paging_state->size() : 0) +
+                (w.is_bound ? w.bound().prepared.info()->id.size() : w.simple.query.size()));
+    if (w.is_bound) return protocol::encode_request(out, v, 0, protocol::execute_request{w.bound().prepared.info()->id, p});
     return protocol::encode_request(out, v, 0, protocol::query_request{w.simple.query, p});
 }
 
 std::vector<host*> session_impl::query_plan(const std::optional<std::int64_t>& token, const std::string& keyspace) {
-    std::vector<plan_host> view(hosts_.size());
+    auto& view = plan_view_;  // members reused from plan to plan: query_plan runs on the strand
+    view.resize(hosts_.size());
     for (std::size_t i = 0; i < hosts_.size(); ++i) {
         const host& h = *hosts_[i];
         auto c = h.least_busy();
         view[i] = {h.datacenter, h.in_use && !h.removed && h.up, c ? c->load() : SIZE_MAX};
     }
-    std::vector<std::size_t> replicas;
+    auto& replicas = plan_replicas_;
+    replicas.clear();
     if (token && !keyspace.empty())
         if (const auto* rm = replicas_for(keyspace))
             for (auto id : rm->replicas(*token)) replicas.push_back(id);
@@ -144,7 +168,7 @@ asio::awaitable<attempt_outcome> session_impl::send(std::shared_ptr<connection> 
 }
 
 asio::awaitable<std::error_code> session_impl::reprepare(const std::shared_ptr<connection>& c, work& w) {
-    const auto& info = *w.bound.prepared.info();
+    const auto& info = *w.bound().prepared.info();
     std::vector<std::uint8_t> bytes;
     if (auto ec = protocol::encode_request(bytes, c->version(), 0, protocol::prepare_request{info.query})) co_return ec;
     auto got = co_await send(c, std::move(bytes));
@@ -174,7 +198,6 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
     const bool idempotent = w->options().idempotent;
     const int max_attempts = idempotent ? std::max(1, cfg_.max_attempts) : 1;
     std::error_code last = make_error_code(client_errc::no_host_available);
-    std::string tried;
     bool reprepared = false;
     asio::steady_timer pause(strand_);
     std::size_t next = 0;
@@ -198,7 +221,6 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
         ++attempt;
         w->diag.attempts = attempt;
         w->diag.host = h->label;
-        tried += (tried.empty() ? "" : ", ") + h->label;
         auto got = co_await send(conn, std::move(bytes));
         if (got.ec) {
             last = got.ec;
@@ -270,37 +292,51 @@ void session_impl::execute(statement st, result_callback cb) {
 
 void session_impl::execute(bound_statement st, result_callback cb) {
     auto w = std::make_shared<work>();
+    w->owned = std::move(st);
+    execute_bound(std::move(w), std::move(cb));
+}
+
+void session_impl::execute(std::shared_ptr<const bound_statement> st, result_callback cb) {
+    auto w = std::make_shared<work>();
+    w->shared = std::move(st);
+    if (w->shared) w->bound_ptr = w->shared.get();  // null: the empty owned one, "not prepared"
+    execute_bound(std::move(w), std::move(cb));
+}
+
+void session_impl::execute_bound(std::shared_ptr<work> w, result_callback cb) {
     w->is_bound = true;
-    w->bound = std::move(st);
     w->cb = std::move(cb);
-    if (!w->bound.prepared.valid()) {
+    if (!w->bound().prepared.valid()) {
         w->diag.message = "the bound statement was not prepared";
         result r;
         r.diag = std::move(w->diag);
         w->cb(make_error_code(client_errc::prepared_statement_missing), std::move(r));
         return;
     }
-    const auto& info = *w->bound.prepared.info();
+    const auto& info = *w->bound().prepared.info();
     w->keyspace = info.keyspace;
     // Routing: the partition key components, serialized, hashed as Cassandra does.
-    if (!info.pk_indexes.empty() && w->bound.values.size() == info.variables.size()) {
-        std::vector<std::uint8_t> buf;
+    if (!info.pk_indexes.empty() && w->bound().values.size() == info.variables.size()) {
+        // Scratch space of the calling thread, reused from call to call (no allocation per statement).
+        thread_local std::vector<std::uint8_t> buf, scratch;
+        thread_local std::vector<std::size_t> starts;
+        thread_local std::vector<protocol::bytes_view> parts;
+        buf.clear();
+        starts.clear();
+        parts.clear();
         protocol::byte_writer bw(buf);
-        std::vector<std::size_t> starts;
         bool ok = true;
         for (auto i : info.pk_indexes) {
             starts.push_back(buf.size());
-            ok = ok && i < info.variables.size() && !protocol::encode_value(bw, info.variables[i].type, w->bound.values[i], version_);
+            ok = ok && i < info.variables.size() && !protocol::encode_value(bw, info.variables[i].type, w->bound().values[i], version_);
         }
         if (ok) {
-            std::vector<protocol::bytes_view> parts;
             for (auto at : starts) {
                 protocol::byte_reader r({buf.data() + at, buf.size() - at});
                 auto v = r.value();
                 if (v.state != protocol::value_view::kind::present) ok = false;
                 parts.push_back(v.data);
             }
-            std::vector<std::uint8_t> scratch;
             std::int64_t token = 0;
             if (ok && !routing_token(parts, scratch, token)) w->token = token;
         }

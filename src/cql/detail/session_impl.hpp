@@ -14,6 +14,7 @@
 #include "cql/config.hpp"
 #include "cql/detail/connection.hpp"
 #include "cql/detail/host.hpp"
+#include "cql/detail/load_balancing.hpp"
 #include "cql/detail/prepared_info.hpp"
 #include "cql/detail/token_ring.hpp"
 #include "cql/session.hpp"
@@ -42,6 +43,7 @@ public:
     void connect(done_callback cb);
     void execute(statement st, result_callback cb);
     void execute(bound_statement st, result_callback cb);
+    void execute(std::shared_ptr<const bound_statement> st, result_callback cb);
     void prepare(std::string query, prepared_callback cb);
     void close();
 
@@ -73,6 +75,7 @@ private:
 
     // Execution (session_execute.cpp).
     std::vector<host*> query_plan(const std::optional<std::int64_t>& token, const std::string& keyspace);
+    void execute_bound(std::shared_ptr<work> w, result_callback cb);
     asio::awaitable<void> run(std::shared_ptr<work> w);
     asio::awaitable<attempt_outcome> send(std::shared_ptr<connection> c, std::vector<std::uint8_t> frame);
     asio::awaitable<std::error_code> reprepare(const std::shared_ptr<connection>& c, work& w);
@@ -96,6 +99,8 @@ private:
     bool closed_ = false;
     bool refreshing_ = false;
     std::size_t round_robin_ = 0;
+    std::vector<plan_host> plan_view_;       // query_plan's scratch, reused
+    std::vector<std::size_t> plan_replicas_;
     std::minstd_rand rng_{std::random_device{}()};
     diagnostics last_error_;
 };
