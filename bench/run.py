@@ -752,6 +752,11 @@ def parse_args(argv):
     p.add_argument("--null-sink", action="store_true", help="our connector against tools/null-sink (answers every "
                    "request at once): the client's own ceiling; results in .cache/bench/null-sink (bench/null_sink.py)")
     p.add_argument("--sink", help="the null-sink binary (default build-bench/tools/null-sink/null-sink)")
+    p.add_argument("--scaling", action="store_true", help="our connector's scaling: rows/s against window (node and "
+                   "null sink) and record size, peak RSS for 1M vs 10M records; writes docs/BENCHMARKS-scaling.md and "
+                   ".png (bench/scaling.py); with --smoke, tiny")
+    p.add_argument("--scaling-windows", help="comma-separated windows of the window sweep (default 1,4,16,64,256,1024,4096)")
+    p.add_argument("--scaling-records", type=int, help="records per run of the window sweep (default 50000)")
     p.add_argument("--report-only", metavar="RESULT_JSON", help="only rewrite docs/BENCHMARKS.md and .png from a result.json")
     a = p.parse_args(argv)
     a.records = a.records or (2000 if a.smoke else 1_000_000)
@@ -760,6 +765,7 @@ def parse_args(argv):
     a.settle = a.settle if a.settle is not None else (0.5 if a.smoke else 2.0)
     a.timeout = a.timeout or (60 + a.records / 400)
     a.contenders = [c for c in a.contenders.split(",") if c]
+    a.scaling_windows = [int(w) for w in a.scaling_windows.split(",")] if a.scaling_windows else None
     bad = [c for c in a.contenders if c not in CONTENDERS]
     if bad:
         p.error(f"unknown contenders {bad}")
@@ -787,6 +793,9 @@ def main(argv):
     if args.null_sink:
         import null_sink
         return null_sink.main(sys.modules[__name__], args)
+    if args.scaling:
+        import scaling
+        return scaling.main(sys.modules[__name__], args)
     if args.report_only:
         src = Path(args.report_only)
         result = json.loads(src.read_text())

@@ -127,8 +127,16 @@ std::error_code session_impl::encode(work& w, const connection& c, std::vector<s
     // The frame: header, id or query, parameters (consistency, flags, paging, timestamps) and values.
     out.reserve(w.values_buf.size() + 64 + (o.paging_state ? o.paging_state->size() : 0) +
                 (w.is_bound ? w.bound().prepared.info()->id.size() : w.simple.query.size()));
-    if (w.is_bound) return protocol::encode_request(out, v, 0, protocol::execute_request{w.bound().prepared.info()->id, p});
-    return protocol::encode_request(out, v, 0, protocol::query_request{w.simple.query, p});
+    const auto ec = w.is_bound ? protocol::encode_request(out, v, 0, protocol::execute_request{w.bound().prepared.info()->id, p})
+                               : protocol::encode_request(out, v, 0, protocol::query_request{w.simple.query, p});
+    if (w.values_buf.size() > 64 * 1024) {
+        // Big values: the frame is enough of a copy while the statement is in flight; a retry
+        // encodes them again.
+        w.views.clear();
+        std::vector<std::uint8_t>().swap(w.values_buf);
+        w.encoded_for.reset();
+    }
+    return ec;
 }
 
 std::vector<host*> session_impl::query_plan(const std::optional<std::int64_t>& token, const std::string& keyspace) {

@@ -33,6 +33,9 @@ std::span<const std::uint8_t> write_queue::prepare_write(stream_table& streams, 
         waiting_.pop_front();
         protocol::patch_stream_id(r->frame.data(), *id);
         batch_.insert(batch_.end(), r->frame.begin(), r->frame.end());
+        // The batch holds the bytes now; while the request waits for its answer, its own copy
+        // would only double the memory of every frame in flight (big values: megabytes).
+        std::vector<std::uint8_t>().swap(r->frame);
     }
     return batch_;
 }
