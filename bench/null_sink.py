@@ -205,12 +205,7 @@ def main(h, args):
             raise h.Failure(f"no {what} binary at {p} (build it, or give --connector / --sink)")
     messages, catalog = h.input_files(args.records)
     input_bytes = messages.stat().st_size
-    record_lines = record_bytes = 0
-    with open(messages, "rb") as f:
-        for line in f:
-            if line.startswith(b'{"type":"RECORD"'):
-                record_lines += 1
-                record_bytes += len(line)
+    record_lines, record_bytes = h.record_stats(messages)
     work = out_dir / "work"
     work.mkdir(parents=True, exist_ok=True)
     for old in work.iterdir():

@@ -283,6 +283,17 @@ def input_files(records):
     return messages, catalog
 
 
+def record_stats(path):
+    """(RECORD lines, their bytes) of an input file."""
+    lines = size = 0
+    with open(path, "rb") as f:
+        for line in f:
+            if line.startswith(b'{"type":"RECORD"'):
+                lines += 1
+                size += len(line)
+    return lines, size
+
+
 def expected_rows(messages):
     rows = []
     with open(messages, encoding="utf-8") as f:
@@ -591,7 +602,7 @@ def markdown(result):
     L.append(f"- Ours: `{meta['ours_binary']}` ({meta['ours_build']}).")
     L.append(f"- java: {meta['versions'].get('java')}; rust: {meta['versions'].get('rust')}; "
              f"python: {meta['versions'].get('python')}.")
-    L.append("- JSON: ours keeps `data` as the source wrote it; rust keeps it as a `serde_json` RawValue (parsed and "
+    L.append("- JSON: ours re-serializes `data` compactly in its one SAX pass, numbers exactly as written; rust keeps it as a `serde_json` RawValue (parsed and "
              "validated, not re-serialized); java re-serializes Jackson's tree (as the original connector did); python "
              "re-serializes with `json.dumps`. All store the same text (checked by `tools/bench --smoke`).")
     L.append("- uuid: ours its own generator; java `UUID.randomUUID()`; rust `Uuid::new_v4()` (fast-rng); python `uuid.uuid4()`.")
@@ -602,7 +613,12 @@ def markdown(result):
     L.append("tools/bench                                   # 1M records, 3 rounds, windows 64,256,1024 (builds first)")
     L.append("tools/bench --records 200000 --rounds 3       # smaller")
     L.append("tools/bench --smoke                           # 2000 records, 1 round, what is built; for the test command")
+    L.append("tools/bench --all --records 200000            # this, then --null-sink, then --scaling: every table and chart")
     L.append("```")
+    L.append("")
+    L.append("The connector alone against a null CQL sink: [BENCHMARKS-ceiling.md](BENCHMARKS-ceiling.md) "
+             "(`tools/bench --null-sink`); rows/s against window and record size, and memory against input length: "
+             "[BENCHMARKS-scaling.md](BENCHMARKS-scaling.md) (`tools/bench --scaling`).")
     L.append("")
     L.append("`tools/bench --help` lists the options. It reuses a live single Cassandra node (the test node in "
              "`.cache/test-run`, the demo node, or its own in `.cache/bench-run`), else starts one in `.cache/bench-run`.")
@@ -755,6 +771,8 @@ def parse_args(argv):
     p.add_argument("--scaling", action="store_true", help="our connector's scaling: rows/s against window (node and "
                    "null sink) and record size, peak RSS for 1M vs 10M records; writes docs/BENCHMARKS-scaling.md and "
                    ".png (bench/scaling.py); with --smoke, tiny")
+    p.add_argument("--all", action="store_true", help="everything, one part after the other: the contenders, "
+                   "then --null-sink, then --scaling (each writes its JSON result, its docs/BENCHMARKS*.md and chart)")
     p.add_argument("--scaling-windows", help="comma-separated windows of the window sweep (default 1,4,16,64,256,1024,4096)")
     p.add_argument("--scaling-records", type=int, help="records per run of the window sweep (default 50000)")
     p.add_argument("--report-only", metavar="RESULT_JSON", help="only rewrite docs/BENCHMARKS.md and .png from a result.json")
@@ -790,6 +808,17 @@ def write_docs(result, out_dir, to_docs):
 
 def main(argv):
     args = parse_args(argv)
+    if args.all and not args.smoke:
+        common = [f for f, on in (("--no-build", args.no_build), ("--no-start", args.no_start), ("--keep", args.keep),
+                                  ("--no-docs", args.no_docs)) if on]
+        common += ["--rounds", str(args.rounds)] + (["--connector", args.connector] if args.connector else [])
+        sized = ["--records", str(args.records), "--windows", ",".join(map(str, args.windows))]
+        worst = 0
+        for part in (sized + ["--contenders", ",".join(args.contenders)], ["--null-sink", *sized] +
+                     (["--sink", args.sink] if args.sink else []), ["--scaling"] + (["--sink", args.sink] if args.sink else [])):
+            log(f"--all: tools/bench {' '.join(part + common)}")
+            worst = max(worst, main(part + common))
+        return worst
     if args.null_sink:
         import null_sink
         return null_sink.main(sys.modules[__name__], args)
@@ -840,13 +869,7 @@ def main(argv):
     runs = []
     try:
         db.setup()
-        record_lines = 0
-        record_bytes = 0
-        with open(messages, "rb") as f:
-            for line in f:
-                if line.startswith(b'{"type":"RECORD"'):
-                    record_lines += 1
-                    record_bytes += len(line)
+        record_lines, record_bytes = record_stats(messages)
         ours_bin = ours_binary(args)
         ours_build = "given with --connector" if args.connector else (
             "meson buildtype=release" if ours_bin == OURS_BIN else "build/ (debugoptimized, assertions on): build-bench/ was missing")

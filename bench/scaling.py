@@ -64,16 +64,6 @@ def size_input(h, size, count):
     return path, catalog, path.stat().st_size
 
 
-def record_stats(path):
-    lines = size = 0
-    with open(path, "rb") as f:
-        for line in f:
-            if line.startswith(b'{"type":"RECORD"'):
-                lines += 1
-                size += len(line)
-    return lines, size
-
-
 def run_memory(h, copies, ctx):
     """The connector against a fresh null sink, the input piped `copies` times (so 10M records need
     no 6 GB file). GNU time measures the shell, whose peak RSS is its biggest child's: the connector."""
@@ -268,7 +258,7 @@ def main(h, args):
     db = h.Db(cql)
     runs = []
     messages, catalog = h.input_files(window_records)
-    win_lines, win_bytes = record_stats(messages)
+    win_lines, win_bytes = h.record_stats(messages)
     sized = {}
     for size in sizes:
         count = SIZE_RECORDS[0] if smoke else int(min(SIZE_RECORDS[1], max(SIZE_RECORDS[0], SIZE_BYTES // size)))
@@ -306,7 +296,7 @@ def main(h, args):
                 logged(r, f"round {rnd} window {w} null sink")
             for size in sizes:
                 msgs, cat, nbytes = sized[size]
-                count = record_stats(msgs)[0]
+                count = h.record_stats(msgs)[0]
                 r = h.run_one("ours", size_window, rnd, node_ctx(msgs, cat, count, 120 + nbytes / 2e5))
                 r.update({"sweep": "size", "size": size, "records": count, "contender": f"record size {size} B"})
                 if r["ok"]:
@@ -333,7 +323,7 @@ def main(h, args):
         "date": h.dt.datetime.now(h.dt.timezone.utc).isoformat(timespec="seconds"), "commit": h.git_commit(),
         "rounds": rounds, "windows": windows, "sizes": sizes, "window_records": window_records,
         "window_bytes_per_record": win_bytes / max(1, win_lines),
-        "size_records": {str(size): record_stats(sized[size][0])[0] for size in sizes}, "size_window": size_window,
+        "size_records": {str(size): h.record_stats(sized[size][0])[0] for size in sizes}, "size_window": size_window,
         "memory_base": memory_base, "memory_copies": memory_copies, "memory_window": memory_window,
         "machine": f"{platform.system()} {platform.release()} {platform.machine()}", "cores": os.cpu_count(),
         "loadavg_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
