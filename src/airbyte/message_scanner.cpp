@@ -280,7 +280,7 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
     state_w_.Reset(state_buf_);
 
     if (!big_) {  // a rescan's line is made from one that passed these checks
-        if (const void* nul = std::memchr(line.data(), '\0', line.size())) {
+        if (const void* nul = line.empty() ? nullptr : std::memchr(line.data(), '\0', line.size())) {
             error = "a NUL byte (at byte " + std::to_string(static_cast<const char*>(nul) - line.data()) + ")";
             return false;
         }
