@@ -22,6 +22,7 @@ import platform
 import random
 import shutil
 import statistics
+import subprocess
 import time
 from pathlib import Path
 
@@ -316,7 +317,6 @@ def main(h, args):
             h.log(f"could not drop keyspace {h.KEYSPACE}: {e}")
         db.close()
         if started and not args.keep:
-            import subprocess
             subprocess.run([str(h.NODE_TOOL), "stop"], env=h.node_env(run_dir))
 
     meta = {
