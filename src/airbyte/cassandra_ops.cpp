@@ -89,6 +89,15 @@ bool cassandra_ops::submit(cql::bound_statement st, std::size_t bytes, done_fn d
     return true;
 }
 
+void cassandra_ops::submit_now(cql::bound_statement st, std::size_t bytes, done_fn done) {
+    {
+        std::lock_guard lock(m_);
+        ++in_flight_;
+        bytes_ += bytes;
+    }
+    send(std::make_shared<attempt>(attempt{std::move(st), bytes, std::move(done)}));
+}
+
 void cassandra_ops::send(std::shared_ptr<attempt> a) {
     // The client reads the statement where it is (an aliasing pointer into the attempt, which a
     // retry sends again): no copy of its values, no allocation.
@@ -199,8 +208,7 @@ std::size_t cassandra_ops::in_flight() {
     return in_flight_;
 }
 
-std::optional<op_error> cassandra_ops::copy(const std::string& what, const std::string& select, const cql::prepared_statement& insert,
-                                            const std::function<bool(const cql::result&, std::size_t, std::vector<cql::cql_value>&)>& row_to_values) {
+std::optional<op_error> cassandra_ops::copy(const std::string& what, const std::string& select, const row_fn& row_to_statements) {
     cql::statement sel(select);
     sel.options.page_size = 5000;
     sel.options.idempotent = true;
@@ -210,11 +218,18 @@ std::optional<op_error> cassandra_ops::copy(const std::string& what, const std::
             drain();
             return e;
         }
-        for (std::size_t i = 0; i < page.size(); ++i) {
-            cql::bound_statement b{insert, {}, {}};
-            b.options.idempotent = true;
-            if (!row_to_values(page, i, b.values)) continue;
-            if (!submit(std::move(b), 256, [](std::error_code, const cql::result&) {})) break;
+        std::vector<cql::bound_statement> out;
+        bool stopped = false;
+        for (std::size_t i = 0; i < page.size() && !stopped; ++i) {
+            out.clear();
+            row_to_statements(page, i, out);
+            for (auto& b : out) {
+                b.options.idempotent = true;
+                if (!submit(std::move(b), 256, [](std::error_code, const cql::result&) {})) {
+                    stopped = true;
+                    break;
+                }
+            }
         }
         if (auto f = first_failure()) {
             drain();

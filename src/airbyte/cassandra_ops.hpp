@@ -45,6 +45,9 @@ public:
     // from the thread that calls submit or drain.
     using done_fn = std::function<void(std::error_code, const cql::result&)>;
     bool submit(cql::bound_statement st, std::size_t bytes, done_fn done);
+    // The same without waiting for room (it still counts in the window, and drain waits for it),
+    // also after a failure: for the few writes the client's own thread must send (a watermark).
+    void submit_now(cql::bound_statement st, std::size_t bytes, done_fn done);
     // Waits until nothing is in flight; the first failure, if any.
     std::optional<op_error> drain();
     std::optional<op_error> first_failure();
@@ -56,10 +59,10 @@ public:
     std::uint64_t retried();
     std::optional<op_error> last_retried_failure();
 
-    // Copies every row a SELECT returns through a prepared statement: row_to_values turns the i-th
-    // row of a page into bound values (false: skip the row). Pages of 5000, writes pipelined.
-    std::optional<op_error> copy(const std::string& what, const std::string& select, const cql::prepared_statement& insert,
-                                 const std::function<bool(const cql::result&, std::size_t, std::vector<cql::cql_value>&)>& row_to_values);
+    // Writes statements for every row a SELECT returns: row_to_statements appends those for the
+    // i-th row of a page (none: the row is skipped). Pages of 5000, writes pipelined, idempotent.
+    using row_fn = std::function<void(const cql::result&, std::size_t, std::vector<cql::bound_statement>&)>;
+    std::optional<op_error> copy(const std::string& what, const std::string& select, const row_fn& row_to_statements);
 
     cql::uuid_bytes random_uuid();
 

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <set>
 
@@ -12,6 +13,7 @@
 #include "airbyte/line_reader.hpp"
 #include "airbyte/message_scanner.hpp"
 #include "airbyte/names.hpp"
+#include "airbyte/staging.hpp"
 #include "airbyte/state_tracker.hpp"
 
 namespace airbyte {
@@ -32,12 +34,20 @@ std::string create_keyspace(const connector_config& cfg, const std::string& ks) 
            quote_literal(cfg.datacenter) + ": " + std::to_string(cfg.replication) + "}";
 }
 
-// Column name -> CQL type of a stream's tables.
-std::map<std::string, std::string> expected_columns(const configured_stream& s) {
-    std::map<std::string, std::string> cols{{"_airbyte_ab_id", "uuid"}, {"_airbyte_data", "text"}, {"_airbyte_emitted_at", "timestamp"}};
-    for (const auto& k : s.primary_key) cols[k.column] = key_type_cql(k.type);
-    if (s.mode == write_mode::append_dedup) cols[order_column] = "blob";
+// The columns of a stream's final table, in bind order: for dedup the key columns and the order
+// column, then the three Airbyte columns.
+staging::column_list final_columns(const configured_stream& s) {
+    staging::column_list cols;
+    for (const auto& k : s.primary_key) cols.emplace_back(k.column, key_type_cql(k.type));
+    if (s.mode == write_mode::append_dedup) cols.emplace_back(order_column, "blob");
+    cols.insert(cols.end(), {{"_airbyte_ab_id", "uuid"}, {"_airbyte_data", "text"}, {"_airbyte_emitted_at", "timestamp"}});
     return cols;
+}
+
+// Column name -> CQL type of a stream's final table.
+std::map<std::string, std::string> expected_columns(const configured_stream& s) {
+    auto cols = final_columns(s);
+    return {cols.begin(), cols.end()};
 }
 
 std::string create_table(const configured_stream& s, const std::string& ks, const std::string& table) {
@@ -56,14 +66,11 @@ std::string create_table(const configured_stream& s, const std::string& ks, cons
 
 // The columns written, in bind order: for dedup the key columns and the order column, then the
 // three Airbyte columns.
-std::size_t column_count(const configured_stream& s) {
-    return s.mode == write_mode::append_dedup ? s.primary_key.size() + 4 : 3;
-}
+std::size_t column_count(const configured_stream& s) { return final_columns(s).size(); }
 std::string column_list(const configured_stream& s) {
     std::string cols;
-    for (const auto& k : s.primary_key) cols += quote_identifier(k.column) + ", ";
-    if (s.mode == write_mode::append_dedup) cols += quote_identifier(order_column) + ", ";
-    return cols + R"("_airbyte_ab_id", "_airbyte_data", "_airbyte_emitted_at")";
+    for (const auto& [name, type] : final_columns(s)) cols += (cols.empty() ? "" : ", ") + quote_identifier(name);
+    return cols;
 }
 
 // Removes a key's rows ordered below the given order (dedup): binds timestamp, key columns, order.
@@ -85,6 +92,9 @@ struct target {
     table_names names;
     bool staged = false;      // writes go to the staging table, committed at the end
     bool hold_acks = false;   // staged without a generation: its states wait for the commit
+    bool resumable = false;   // staged with a generation: a watermark goes before its states
+    bool committed = false;
+    cql::prepared_statement watermark;  // resumable
     cql::prepared_statement insert;
     cql::prepared_statement delete_older;  // dedup
     std::uint64_t records = 0, bytes = 0;  // acknowledged
@@ -99,7 +109,9 @@ public:
           out_(out),
           db_(cfg.session(), static_cast<std::size_t>(cfg.max_in_flight), std::max<std::size_t>(64u << 20, cfg.max_record_bytes * 2),
               std::chrono::seconds(cfg.retry_window_seconds)),
-          tracker_(streams.size()) {
+          tracker_(streams.size()),
+          plan_(streams.size()) {
+        run_id_ = db_.random_uuid();
         for (const auto& s : streams) {
             target t;
             t.stream = s;
@@ -119,7 +131,8 @@ private:
     int fail(const op_error& e) { return fail(classify(e.ec), e.message); }
 
     std::optional<op_error> set_up();
-    std::optional<op_error> check_columns(const target& t, const std::string& table, bool& matches);
+    std::optional<op_error> check_columns(const target& t, const std::string& table, const std::map<std::string, std::string>& want,
+                                          bool& matches);
     std::optional<op_error> commit(target& t);
     // Reads the input; returns an input error message ("line N: ...") or nullopt at a clean end.
     std::optional<std::string> read_input(int fd);
@@ -127,7 +140,10 @@ private:
     std::optional<std::string> on_state(const scanned_message& m);
     void on_trace(const scanned_message& m);
     std::size_t find_stream(const std::optional<std::string>& ns, const std::string& name) const;
-    void emit_ready();  // with m_ held
+    void emit_ready();  // with m_ held; watermark writes it needs go to to_send_
+    // Takes the states that are ready and emits them, writing the watermarks they need first.
+    void release_states();
+    void send_watermarks(std::vector<std::pair<std::size_t, std::uint64_t>> round);
     void progress(bool final);
 
     const connector_config& cfg_;
@@ -136,7 +152,12 @@ private:
     std::vector<target> targets_;
     std::mutex m_;  // tracker_ and the per-target counters
     state_tracker tracker_;
+    staging::watermark_plan plan_;
+    std::deque<ready_state> waiting_;  // ready, waiting for their watermarks (in plan_'s order)
+    std::vector<std::pair<std::size_t, std::uint64_t>> to_send_;
+    cql::uuid_bytes run_id_{};         // this attempt's rows in staging tables
     std::uint64_t states_emitted_ = 0;
+    std::int64_t last_watermark_us_ = 0;
     // The first 64 KiB of each dedup record's parsed data: a Document reused from record to record
     // would grow its pool forever (RapidJSON never frees it), so each record gets a pool of its own
     // that starts in this buffer.
@@ -160,7 +181,8 @@ std::size_t write_job::find_stream(const std::optional<std::string>& ns, const s
     return state_tracker::no_stream;
 }
 
-std::optional<op_error> write_job::check_columns(const target& t, const std::string& table, bool& matches) {
+std::optional<op_error> write_job::check_columns(const target& t, const std::string& table,
+                                                const std::map<std::string, std::string>& want, bool& matches) {
     cql::result r;
     const std::string q = "SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = " +
                           quote_literal(t.names.keyspace) + " AND table_name = " + quote_literal(table);
@@ -168,7 +190,7 @@ std::optional<op_error> write_job::check_columns(const target& t, const std::str
     std::map<std::string, std::string> have;
     for (std::size_t i = 0; i < r.size(); ++i) have[r.get_text(i, 0).value_or("")] = r.get_text(i, 1).value_or("");
     matches = true;
-    for (const auto& [col, type] : expected_columns(t.stream)) {
+    for (const auto& [col, type] : want) {
         auto it = have.find(col);
         if (it == have.end() || it->second != type) matches = false;
     }
@@ -193,7 +215,7 @@ std::optional<op_error> write_job::set_up() {
             if (auto e = db_.run("creating keyspace " + ks, create_keyspace(cfg_, ks))) return e;
         if (auto e = db_.run("creating table " + ks + "." + t.names.final_table, create_table(t.stream, ks, t.names.final_table))) return e;
         bool ok = false;
-        if (auto e = check_columns(t, t.names.final_table, ok)) return e;
+        if (auto e = check_columns(t, t.names.final_table, expected_columns(t.stream), ok)) return e;
         if (!ok)
             return op_error{make_error_code(cql::client_errc::invalid_config),
                             "table " + ks + "." + t.names.final_table + " exists with columns that do not fit stream " + t.label +
@@ -202,13 +224,17 @@ std::optional<op_error> write_job::set_up() {
         if (t.stream.truncate) {
             t.staged = true;
             t.hold_acks = !t.stream.generation_id.has_value();
+            t.resumable = !t.hold_acks;
+            plan_.set_resumable(i, t.resumable);
             table = t.names.staging_table;
             const std::string full = ks + "." + table;
-            if (auto e = db_.run("creating staging table " + full, create_table(t.stream, ks, table))) return e;
-            if (auto e = check_columns(t, table, ok)) return e;
-            if (!ok) {  // ours, from an older shape of the stream: start it again
+            const auto cols = final_columns(t.stream);
+            const std::string create = staging::create_table(qualified(ks, table), cols);
+            if (auto e = db_.run("creating staging table " + full, create)) return e;
+            if (auto e = check_columns(t, table, staging::expected_columns(cols), ok)) return e;
+            if (!ok) {  // ours, from an older shape of the stream or of the connector: start it again
                 if (auto e = db_.run("dropping staging table " + full, "DROP TABLE IF EXISTS " + qualified(ks, table))) return e;
-                if (auto e = db_.run("creating staging table " + full, create_table(t.stream, ks, table))) return e;
+                if (auto e = db_.run("creating staging table " + full, create)) return e;
             }
             const std::string marker = t.stream.generation_id ? "airbyte generation " + std::to_string(*t.stream.generation_id) : "";
             cql::result r;
@@ -220,7 +246,8 @@ std::optional<op_error> write_job::set_up() {
             const std::string comment = r.size() ? r.get_text(0, 0).value_or("") : "";
             if (!marker.empty() && comment == marker) {
                 out_.log("INFO", "stream " + t.label + ": resuming generation " + std::to_string(*t.stream.generation_id) +
-                                     " in staging table " + full + " (rows of the failed attempt are kept)");
+                                     " in staging table " + full +
+                                     " (rows of earlier attempts that an emitted STATE covered are kept)");
             } else {
                 if (auto e = db_.run("emptying staging table " + full, "TRUNCATE " + qualified(ks, table))) return e;
                 if (auto e = db_.run("marking staging table " + full,
@@ -230,9 +257,20 @@ std::optional<op_error> write_job::set_up() {
             }
         }
         const bool dedup = t.stream.mode == write_mode::append_dedup;
-        if (auto e = db_.prepare("preparing the insert into " + ks + "." + table, insert_query(t.stream, ks, table, dedup), t.insert))
+        if (t.staged) {
+            // Rows are plain in the staging table; the commit applies dedup on the way to the final table.
+            if (auto e = db_.prepare("preparing the insert into " + ks + "." + table,
+                                     staging::insert(qualified(ks, table), final_columns(t.stream), false), t.insert))
+                return e;
+            if (t.resumable)
+                if (auto e = db_.prepare("preparing the watermark of " + ks + "." + table,
+                                         staging::write_watermark(qualified(ks, table)), t.watermark))
+                    return e;
+        } else if (auto e = db_.prepare("preparing the insert into " + ks + "." + table, insert_query(t.stream, ks, table, dedup),
+                                        t.insert)) {
             return e;
-        if (dedup)
+        }
+        if (dedup && !t.staged)
             if (auto e = db_.prepare("preparing the dedup delete on " + ks + "." + table, delete_older_query(t.stream, ks, table),
                                      t.delete_older))
                 return e;
@@ -244,8 +282,63 @@ std::optional<op_error> write_job::set_up() {
 
 void write_job::emit_ready() {
     for (auto& s : tracker_.take_ready()) {
-        out_.state(s.json, s.record_count);
-        ++states_emitted_;
+        // Committed streams need no watermark any more: their staging tables are gone.
+        auto covers = s.covers;
+        std::erase_if(covers, [&](const auto& c) { return targets_[c.first].committed; });
+        plan_.add_waiting(covers);
+        waiting_.push_back(std::move(s));
+    }
+    for (;;) {
+        const std::size_t n = plan_.ready();
+        for (std::size_t i = 0; i < n; ++i) {
+            out_.state(waiting_.front().json, waiting_.front().record_count);
+            waiting_.pop_front();
+            ++states_emitted_;
+        }
+        plan_.take(n);
+        if (plan_.in_flight() || waiting_.empty()) return;
+        auto round = plan_.start_round();
+        if (!round.empty()) {
+            to_send_ = std::move(round);
+            return;
+        }
+    }
+}
+
+void write_job::release_states() {
+    std::vector<std::pair<std::size_t, std::uint64_t>> round;
+    {
+        std::lock_guard lock(m_);
+        emit_ready();
+        round.swap(to_send_);
+    }
+    if (!round.empty()) send_watermarks(std::move(round));
+}
+
+// Writes each stream's watermark (sent outside the window: this runs on the client's thread, which
+// must never wait for room); once all are written, the states that needed them go out.
+void write_job::send_watermarks(std::vector<std::pair<std::size_t, std::uint64_t>> round) {
+    auto left = std::make_shared<std::atomic<std::size_t>>(round.size());
+    auto failed = std::make_shared<std::atomic<bool>>(false);
+    for (const auto& [idx, covered] : round) {
+        cql::bound_statement b{targets_[idx].watermark, {}, {}};
+        b.options.idempotent = true;
+        b.values.emplace_back(run_id_);
+        b.values.emplace_back(static_cast<std::int64_t>(covered));
+        {
+            std::lock_guard lock(m_);
+            last_watermark_us_ = std::max(now_micros(), last_watermark_us_ + 1);  // a later watermark always wins
+            b.values.emplace_back(last_watermark_us_);
+        }
+        db_.submit_now(std::move(b), 64, [this, left, failed](std::error_code ec, const cql::result&) {
+            if (ec) *failed = true;
+            if (--*left > 0 || *failed) return;  // a failure fails the sync: those states never go out
+            {
+                std::lock_guard lock(m_);
+                plan_.finish_round();
+            }
+            release_states();
+        });
     }
 }
 
@@ -261,7 +354,8 @@ std::optional<std::string> write_job::on_record(const scanned_message& m, std::s
     const bool dedup = t.stream.mode == write_mode::append_dedup;
     cql::bound_statement b{t.insert, {}, {}};
     b.options.idempotent = true;  // the row's id is fixed: a retried write writes the same row
-    b.values.reserve(column_count(t.stream) + 1);
+    b.values.reserve(column_count(t.stream) + 4);
+    if (t.staged) b.values.resize(3);  // the attempt, bucket and number: set once the record is numbered
     cql::bound_statement del{t.delete_older, {}, {}};
     if (dedup) {
         rapidjson::MemoryPoolAllocator<> pool(dedup_buffer_.data(), dedup_buffer_.size());
@@ -285,11 +379,17 @@ std::optional<std::string> write_job::on_record(const scanned_message& m, std::s
     b.values.emplace_back(db_.random_uuid());
     b.values.emplace_back(std::string(m.data_json));
     b.values.emplace_back(m.emitted_at_ms);
-    if (dedup) b.values.emplace_back(dedup_write_timestamp);
-    std::uint64_t seq;
+    const bool with_delete = dedup && !t.staged;  // staged: the commit applies dedup
+    if (with_delete) b.values.emplace_back(dedup_write_timestamp);
+    record_ref ref;
     {
         std::lock_guard lock(m_);
-        seq = tracker_.add_record(idx);
+        ref = tracker_.add_record(idx);
+    }
+    if (t.staged) {  // see staging.hpp
+        b.values[0] = cql_value(run_id_);
+        b.values[1] = cql_value(staging::bucket_of(ref.index));
+        b.values[2] = cql_value(static_cast<std::int64_t>(ref.index));
     }
     // The record counts as written once every statement for it succeeded (two for dedup).
     struct pending_record {
@@ -297,19 +397,21 @@ std::optional<std::string> write_job::on_record(const scanned_message& m, std::s
         std::atomic<bool> failed{false};
     };
     auto p = std::make_shared<pending_record>();
-    p->left = dedup ? 2 : 1;
+    p->left = with_delete ? 2 : 1;
     const bool hold = t.hold_acks;
-    auto done = [this, p, seq, idx, bytes, hold](std::error_code ec, const cql::result&) {
+    auto done = [this, p, ref, idx, bytes, hold](std::error_code ec, const cql::result&) {
         if (ec) p->failed = true;
         if (--p->left > 0 || p->failed) return;
-        std::lock_guard lock(m_);
-        targets_[idx].records++;
-        targets_[idx].bytes += bytes;
-        if (hold) return;
-        tracker_.ack(seq);
-        emit_ready();
+        {
+            std::lock_guard lock(m_);
+            targets_[idx].records++;
+            targets_[idx].bytes += bytes;
+            if (hold) return;
+            tracker_.ack(ref);
+        }
+        release_states();
     };
-    if (dedup && !db_.submit(std::move(del), 64, done)) return std::nullopt;
+    if (with_delete && !db_.submit(std::move(del), 64, done)) return std::nullopt;
     db_.submit(std::move(b), bytes, std::move(done));
     return std::nullopt;
 }
@@ -332,9 +434,11 @@ std::optional<std::string> write_job::on_state(const scanned_message& m) {
     } else if (!global) {
         return "state type " + json_quote(m.state_type) + " is not STREAM, GLOBAL or LEGACY";
     }
-    std::lock_guard lock(m_);
-    tracker_.add_state(std::string(m.state_json), idx, global);
-    emit_ready();
+    {
+        std::lock_guard lock(m_);
+        tracker_.add_state(std::string(m.state_json), idx, global);
+    }
+    release_states();
     return std::nullopt;
 }
 
@@ -403,51 +507,98 @@ std::optional<op_error> write_job::commit(target& t) {
     const auto& ks = t.names.keyspace;
     const std::string fin = qualified(ks, t.names.final_table), stg = qualified(ks, t.names.staging_table);
     const std::string label = ks + "." + t.names.final_table;
-    const std::size_t columns = column_count(t.stream);
-    cql::prepared_statement insert;
+    const auto cols = final_columns(t.stream);
+    const std::size_t columns = cols.size();
+    const bool dedup = t.stream.mode == write_mode::append_dedup;
+    cql::prepared_statement insert, del;
     if (auto e = db_.prepare("committing " + label, insert_query(t.stream, ks, t.names.final_table, true), insert)) return e;
-    const std::string select = "SELECT " + column_list(t.stream) + " FROM " + stg;
-    auto take_row = [columns](const cql::result& r, std::size_t row, std::vector<cql_value>& values, std::int64_t timestamp) {
+
+    // Which rows of earlier attempts an emitted STATE covered (see staging.hpp).
+    staging::resume_filter filter(run_id_);
+    cql::statement marks(staging::read_watermarks(stg));
+    marks.options.page_size = 5000;
+    marks.options.idempotent = true;
+    for (;;) {
+        cql::result page;
+        if (auto e = db_.run("reading the watermarks of " + ks + "." + t.names.staging_table, marks, &page)) return e;
+        for (std::size_t i = 0; i < page.size(); ++i)
+            if (auto run = page.get_uuid(i, 0)) filter.add_watermark(*run, page.get_int64(i, 2));
+        if (!page.paging_state()) break;
+        marks.options.paging_state = page.paging_state();
+    }
+    std::uint64_t copied = 0, skipped = 0;
+    // Rows read: run, seq, then the final columns; the bound values are the final columns.
+    auto take_row = [&](const cql::result& r, std::size_t row, std::vector<cql_value>& values, std::int64_t timestamp) {
+        auto run = r.get_uuid(row, 0);
+        auto seq = r.get_int64(row, 1);
+        if (!run || !seq) return false;  // a watermark without rows (bucket 0 before any record)
+        if (!filter.keep(*run, *seq)) {
+            ++skipped;
+            return false;
+        }
         std::error_code ec;
-        for (std::size_t c = 0; c < columns; ++c) values.push_back(r.value(row, c, ec));
+        for (std::size_t c = 0; c < columns; ++c) values.push_back(r.value(row, 2 + c, ec));
         values.emplace_back(timestamp);
+        ++copied;
         return !ec;
     };
-    if (t.stream.mode == write_mode::append_dedup) {
+    const std::string select = staging::read_rows(stg, cols);
+    if (dedup) {
         // Dedup rows are written with one fixed timestamp and shadowed by range tombstones at that
         // timestamp, so the final table must be emptied first: a short window in which readers see
-        // the table fill up again.
+        // the table fill up again. Each staged row goes in as the sync itself writes a dedup row.
+        if (auto e = db_.prepare("committing " + label, delete_older_query(t.stream, ks, t.names.final_table), del)) return e;
         if (auto e = db_.run("emptying " + label, "TRUNCATE " + fin)) return e;
-        if (auto e = db_.copy("copying the staged rows into " + label, select, insert,
-                              [&](const cql::result& r, std::size_t row, std::vector<cql_value>& v) {
-                                  return take_row(r, row, v, dedup_write_timestamp);
+        const std::size_t keys = t.stream.primary_key.size();
+        if (auto e = db_.copy("copying the staged rows into " + label, select,
+                              [&](const cql::result& r, std::size_t row, std::vector<cql::bound_statement>& out) {
+                                  cql::bound_statement ins{insert, {}, {}};
+                                  if (!take_row(r, row, ins.values, dedup_write_timestamp)) return;
+                                  cql::bound_statement d{del, {}, {}};
+                                  d.values.emplace_back(dedup_write_timestamp);
+                                  for (std::size_t k = 0; k <= keys; ++k) d.values.push_back(ins.values[k]);  // keys, order
+                                  out.push_back(std::move(ins));
+                                  out.push_back(std::move(d));
                               }))
             return e;
     } else {
         // The new rows get one timestamp S; then every row of the table written at another
         // time goes. Until this finishes readers see the previous rows (and the new ones).
         const std::int64_t s = now_micros();
-        if (auto e = db_.copy("copying the staged rows into " + label, select, insert,
-                              [&](const cql::result& r, std::size_t row, std::vector<cql_value>& v) { return take_row(r, row, v, s); }))
+        if (auto e = db_.copy("copying the staged rows into " + label, select,
+                              [&](const cql::result& r, std::size_t row, std::vector<cql::bound_statement>& out) {
+                                  cql::bound_statement ins{insert, {}, {}};
+                                  if (take_row(r, row, ins.values, s)) out.push_back(std::move(ins));
+                              }))
             return e;
-        cql::prepared_statement del;
         if (auto e = db_.prepare("committing " + label, "DELETE FROM " + fin + " USING TIMESTAMP ? WHERE \"_airbyte_ab_id\" = ?", del))
             return e;
         if (auto e = db_.copy("removing the previous rows of " + label,
-                              "SELECT \"_airbyte_ab_id\", WRITETIME(\"_airbyte_data\") FROM " + fin, del,
-                              [&](const cql::result& r, std::size_t row, std::vector<cql_value>& v) {
+                              "SELECT \"_airbyte_ab_id\", WRITETIME(\"_airbyte_data\") FROM " + fin,
+                              [&](const cql::result& r, std::size_t row, std::vector<cql::bound_statement>& out) {
                                   auto wt = r.get_int64(row, 1);
-                                  if (wt && *wt == s) return false;  // this sync's row
+                                  if (wt && *wt == s) return;  // this sync's row
                                   auto id = r.get_uuid(row, 0);
-                                  if (!id) return false;
-                                  v.emplace_back(!wt || *wt < s ? s - 1 : *wt);
-                                  v.emplace_back(*id);
-                                  return true;
+                                  if (!id) return;
+                                  cql::bound_statement d{del, {}, {}};
+                                  d.values.emplace_back(!wt || *wt < s ? s - 1 : *wt);
+                                  d.values.emplace_back(*id);
+                                  out.push_back(std::move(d));
                               }))
             return e;
     }
     if (auto e = db_.run("dropping staging table " + ks + "." + t.names.staging_table, "DROP TABLE IF EXISTS " + stg)) return e;
-    out_.log("INFO", "stream " + t.label + ": " + label + " now holds this sync's rows");
+    {
+        std::lock_guard lock(m_);
+        t.committed = true;
+    }
+    out_.log("INFO", "stream " + t.label + ": " + label + " now holds this sync's rows (" + std::to_string(copied) + " rows" +
+                         (filter.earlier_runs() ? ", of which " + std::to_string(copied > t.records ? copied - t.records : 0) +
+                                                      " from " + std::to_string(filter.earlier_runs()) +
+                                                      " earlier attempt(s) that emitted STATEs covered; " + std::to_string(skipped) +
+                                                      " rows no STATE covered were left out"
+                                                : std::string()) +
+                         ")");
     return std::nullopt;
 }
 
@@ -456,10 +607,9 @@ int write_job::run(int fd) {
     if (auto e = set_up()) return fail(*e);
     auto input_error = read_input(fd);
     auto write_error = db_.drain();
-    {
-        std::lock_guard lock(m_);
-        emit_ready();
-    }
+    // The states whose records are in, after their watermarks (which drain waits for).
+    release_states();
+    if (auto e = db_.drain(); e && !write_error) write_error = e;
     if (write_error) {
         // Records after the failed one may have landed, but no state covering the failed one goes out.
         return fail(classify(write_error->ec), "writing to Cassandra failed: " + write_error->message);
@@ -483,8 +633,9 @@ int write_job::run(int fd) {
     if (!held_back) {
         std::lock_guard lock(m_);
         tracker_.ack_all();  // held streams are committed now
-        emit_ready();
     }
+    release_states();
+    if (auto e = db_.drain()) return fail(classify(e->ec), "writing to Cassandra failed: " + e->message);
     progress(true);
     return 0;
 }

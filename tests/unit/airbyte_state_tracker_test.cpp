@@ -14,10 +14,37 @@
 #include "airbyte/state_tracker.hpp"
 
 using airbyte::ready_state;
-using airbyte::state_tracker;
+using airbyte::record_ref;
 using ::testing::IsEmpty;
 
 namespace {
+
+// The tracker, with records numbered in reading order across streams (as the tests below name
+// them); an ack of a number not read yet is dropped here, as the tracker never sees one.
+class state_tracker {
+public:
+    static constexpr std::size_t no_stream = airbyte::state_tracker::no_stream;
+    explicit state_tracker(std::size_t n) : t_(n) {}
+    std::uint64_t add_record(std::size_t s) {
+        refs_.push_back(t_.add_record(s));
+        return refs_.size() - 1;
+    }
+    void ack(std::uint64_t seq) {
+        if (seq < refs_.size()) t_.ack(refs_[seq]);
+    }
+    void add_state(std::string j, std::size_t s, bool global) { t_.add_state(std::move(j), s, global); }
+    void ack_all() { t_.ack_all(); }
+    std::vector<ready_state> take_ready() { return t_.take_ready(); }
+    std::uint64_t records_read() const { return t_.records_read(); }
+    std::uint64_t records_acked() const { return t_.records_acked(); }
+    std::uint64_t unacked() const { return t_.unacked(); }
+    std::size_t pending_states() const { return t_.pending_states(); }
+    const std::vector<record_ref>& refs() const { return refs_; }
+
+private:
+    airbyte::state_tracker t_;
+    std::vector<record_ref> refs_;
+};
 
 std::vector<std::string> jsons(const std::vector<ready_state>& v) {
     std::vector<std::string> out;
@@ -83,7 +110,7 @@ TEST(StateTracker, LaterRecordAckedFirstDoesNotReleaseState) {
     EXPECT_EQ(jsons(t.take_ready()), (std::vector<std::string>{"A"}));
 }
 
-TEST(StateTracker, StatesKeepTheirOrder) {
+TEST(StateTracker, StatesOfOneStreamKeepTheirOrderOthersDoNotWait) {
     state_tracker t(2);
     t.add_record(0);  // 0
     t.add_state("A", 0, false);
@@ -93,12 +120,73 @@ TEST(StateTracker, StatesKeepTheirOrder) {
     t.add_state("C", 0, false);
     t.ack(2);
     t.ack(1);
-    EXPECT_THAT(t.take_ready(), IsEmpty());  // A (and so B, C) waits for record 0
-    EXPECT_EQ(t.pending_states(), 3u);
+    // A (and so C, of the same stream) waits for record 0; B, of stream 1, does not.
+    EXPECT_EQ(jsons(t.take_ready()), (std::vector<std::string>{"B"}));
+    EXPECT_EQ(t.pending_states(), 2u);
     t.ack(0);
     auto r = t.take_ready();
-    EXPECT_EQ(jsons(r), (std::vector<std::string>{"A", "B", "C"}));
-    EXPECT_EQ(counts(r), (std::vector<std::uint64_t>{1, 1, 1}));
+    EXPECT_EQ(jsons(r), (std::vector<std::string>{"A", "C"}));
+    EXPECT_EQ(counts(r), (std::vector<std::uint64_t>{1, 1}));
+}
+
+TEST(StateTracker, HeldStreamDoesNotHoldBackAnotherStreamsStates) {
+    // Stream 0's records are never acknowledged before the end (an overwrite held for its
+    // commit); stream 1's states go out as its records are acknowledged.
+    state_tracker t(2);
+    std::vector<std::string> out;
+    for (int i = 0; i < 50; ++i) {
+        t.add_record(0);
+        const auto s1 = t.add_record(1);
+        t.add_state("a" + std::to_string(i), 0, false);
+        t.add_state("b" + std::to_string(i), 1, false);
+        t.ack(s1);
+        for (auto& r : t.take_ready()) out.push_back(r.json);
+    }
+    ASSERT_EQ(out.size(), 50u);
+    for (int i = 0; i < 50; ++i) EXPECT_EQ(out[static_cast<std::size_t>(i)], "b" + std::to_string(i));
+    EXPECT_EQ(t.pending_states(), 50u);
+    t.ack_all();
+    auto r = t.take_ready();
+    ASSERT_EQ(r.size(), 50u);
+    EXPECT_EQ(r.front().json, "a0");
+    EXPECT_EQ(r.back().json, "a49");
+}
+
+TEST(StateTracker, GlobalStateWaitsForEveryStreamAndEarlierStates) {
+    state_tracker t(2);
+    t.add_record(0);  // 0
+    t.add_record(1);  // 1
+    t.add_state("s1", 1, false);
+    t.add_state("g", state_tracker::no_stream, true);
+    t.add_record(1);  // 2
+    t.add_state("s1b", 1, false);
+    t.ack(1);
+    t.ack(2);
+    // s1 may go; g waits for record 0; s1b, read after g, waits for g.
+    EXPECT_EQ(jsons(t.take_ready()), (std::vector<std::string>{"s1"}));
+    t.ack(0);
+    EXPECT_EQ(jsons(t.take_ready()), (std::vector<std::string>{"g", "s1b"}));
+}
+
+TEST(StateTracker, CoversSaysWhichRecordsOfWhichStream) {
+    state_tracker t(3);
+    t.add_record(0);
+    t.add_record(1);
+    t.add_record(0);
+    t.add_state("s0", 0, false);
+    t.add_record(2);
+    t.add_state("g", state_tracker::no_stream, true);
+    t.add_state("x", state_tracker::no_stream, false);
+    t.ack_all();
+    auto r = t.take_ready();
+    ASSERT_EQ(r.size(), 3u);
+    using cov = std::vector<std::pair<std::size_t, std::uint64_t>>;
+    EXPECT_EQ(r[0].covers, (cov{{0, 2}}));
+    EXPECT_EQ(r[1].covers, (cov{{0, 2}, {1, 1}, {2, 1}}));
+    EXPECT_EQ(r[2].covers, cov{});
+    // Records are numbered per stream.
+    EXPECT_EQ(t.refs()[2], (record_ref{0, 1}));
+    EXPECT_EQ(t.refs()[3], (record_ref{2, 0}));
 }
 
 TEST(StateTracker, PartialRelease) {
@@ -232,15 +320,22 @@ TEST(StateTracker, JsonPassedThrough) {
 
 // ---------------------------------------------------------------- randomized against a model
 
+// The rules, stated the slow way: a STREAM state of stream s may go once every record of s read
+// before it is acknowledged, no earlier state of s is pending and no earlier global state is
+// pending; a global (or unknown-stream) state once every record read before it is acknowledged
+// and no earlier state at all is pending. Among the states that may go, the earliest read goes
+// first.
 struct model {
     std::size_t streams;
     std::uint64_t next = 0;
+    std::vector<std::size_t> stream_of;  // per record
     std::set<std::uint64_t> acked;
     struct st {
         std::string json;
         std::uint64_t barrier, count;
+        std::size_t stream;  // streams: global or unknown
     };
-    std::deque<st> states;
+    std::vector<st> states;  // pending, in reading order
     std::vector<std::uint64_t> per_stream;
     std::uint64_t since_global = 0;
 
@@ -248,6 +343,7 @@ struct model {
     std::uint64_t add_record(std::size_t s) {
         if (s < streams) ++per_stream[s];
         ++since_global;
+        stream_of.push_back(s < streams ? s : streams);
         return next++;
     }
     void ack(std::uint64_t seq) {
@@ -260,18 +356,27 @@ struct model {
         std::uint64_t c = 0;
         if (global) c = std::exchange(since_global, 0);
         else if (s < streams) c = std::exchange(per_stream[s], 0);
-        states.push_back({std::move(j), next, c});
+        states.push_back({std::move(j), next, c, global || s >= streams ? streams : s});
     }
-    bool all_acked_below(std::uint64_t b) const {
-        for (std::uint64_t i = 0; i < b; ++i)
-            if (!acked.count(i)) return false;
+    bool may_go(std::size_t i) const {
+        const auto& x = states[i];
+        for (std::uint64_t r = 0; r < x.barrier; ++r)
+            if ((x.stream == streams || stream_of[r] == x.stream) && !acked.count(r)) return false;
+        for (std::size_t j = 0; j < i; ++j)
+            if (x.stream == streams || states[j].stream == streams || states[j].stream == x.stream) return false;
         return true;
     }
     std::vector<ready_state> take_ready() {
         std::vector<ready_state> out;
-        while (!states.empty() && all_acked_below(states.front().barrier)) {
-            out.push_back({states.front().json, states.front().count});
-            states.pop_front();
+        for (bool again = true; again;) {
+            again = false;
+            for (std::size_t i = 0; i < states.size(); ++i) {
+                if (!may_go(i)) continue;
+                out.push_back({states[i].json, states[i].count, {}});
+                states.erase(states.begin() + static_cast<std::ptrdiff_t>(i));
+                again = true;
+                break;
+            }
         }
         return out;
     }
@@ -282,12 +387,12 @@ TEST(StateTracker, RandomInterleavingsMatchModel) {
         SCOPED_TRACE("seed " + std::to_string(seed));
         std::mt19937 rng(seed);
         const std::size_t streams = 1 + rng() % 4;
-        const bool global_mode = rng() % 3 == 0;  // a sync uses either STREAM or GLOBAL/LEGACY states
+        const unsigned global_share = rng() % 3 == 0 ? 100 : rng() % 2 ? 10 : 0;  // percent of states that are global
         state_tracker t(streams);
         model md(streams);
         std::vector<std::uint64_t> outstanding;  // read and not yet acknowledged
         int state_no = 0;
-        std::vector<std::string> released_t, released_m;
+        std::set<std::string> released;
         for (int step = 0; step < 400; ++step) {
             const unsigned op = rng() % 100;
             if (op < 40) {
@@ -307,7 +412,7 @@ TEST(StateTracker, RandomInterleavingsMatchModel) {
                 if (rng() % 5 == 0) t.ack(seq);  // duplicate
             } else if (op < 85) {
                 const std::string j = "state" + std::to_string(state_no++);
-                if (global_mode) {
+                if (rng() % 100 < global_share) {
                     t.add_state(j, state_tracker::no_stream, true);
                     md.add_state(j, state_tracker::no_stream, true);
                 } else {
@@ -320,7 +425,7 @@ TEST(StateTracker, RandomInterleavingsMatchModel) {
                 auto b = md.take_ready();
                 ASSERT_EQ(jsons(a), jsons(b));
                 ASSERT_EQ(counts(a), counts(b));
-                for (auto& r : a) released_t.push_back(r.json);
+                for (auto& r : a) ASSERT_TRUE(released.insert(r.json).second);
             } else if (op < 99) {
                 t.ack(md.next + rng() % 5);  // not read yet: ignored
             } else {
@@ -333,7 +438,7 @@ TEST(StateTracker, RandomInterleavingsMatchModel) {
             ASSERT_EQ(t.unacked(), md.next - md.acked.size());
             ASSERT_EQ(t.pending_states(), md.states.size());
         }
-        // Acknowledge the rest: every state comes out, in order.
+        // Acknowledge the rest: every state comes out.
         for (auto seq : outstanding) {
             t.ack(seq);
             md.ack(seq);
@@ -342,10 +447,9 @@ TEST(StateTracker, RandomInterleavingsMatchModel) {
         auto b = md.take_ready();
         ASSERT_EQ(jsons(a), jsons(b));
         ASSERT_EQ(counts(a), counts(b));
-        for (auto& r : a) released_t.push_back(r.json);
+        for (auto& r : a) ASSERT_TRUE(released.insert(r.json).second);
         ASSERT_EQ(t.pending_states(), 0u);
-        ASSERT_EQ(released_t.size(), static_cast<std::size_t>(state_no));
-        for (int i = 0; i < state_no; ++i) ASSERT_EQ(released_t[static_cast<std::size_t>(i)], "state" + std::to_string(i));
+        ASSERT_EQ(released.size(), static_cast<std::size_t>(state_no));
     }
 }
 
