@@ -314,7 +314,7 @@ def write_doc(path, result):
         f"Order: before the measured rounds, {m.get('warmup', 0)} warm-up run(s) of every contender (not counted: the "
         "first runs after a build pay for the page cache and the binaries' first loads); then in each round, for each "
         "window, the contenders run one after the other, the order rotated every round (round r starts at contender "
-        f"r mod n): {orders}. A fresh sink per run. The cores measurement runs the connector under `taskset -c 0` "
+        f"r-1 mod n): {orders}. A fresh sink per run. The cores measurement runs the connector under `taskset -c 0` "
         "and `taskset -c 0,1` (the sink is not pinned, so with one core for the connector the sink mostly has the "
         "other), alternated the same way.",
         "",
