@@ -47,9 +47,13 @@ namespace {
 
 namespace proto = cql::protocol;
 
+// The STATEs already printed are acknowledged ones: they go out; then stop at once (no destructors,
+// no atexit handlers: nothing is left to clean up that the process's end does not).
 [[noreturn]] void die(const std::string& what) {
+    std::fflush(stdout);
     std::fprintf(stderr, "minimal-client: %s\n", what.c_str());
-    std::exit(1);
+    std::fflush(stderr);
+    std::_Exit(1);
 }
 
 struct options {
