@@ -11,8 +11,10 @@ append) with one prepared INSERT at LOCAL_QUORUM, no compression, and a bounded 
   rust    bench/rust: the scylla Rust driver, tokio, FuturesUnordered bounded by the window
   python  bench/python: cassandra-driver's execute_concurrent_with_args(concurrency = window)
 
-Runs are alternated (round 1: every window, every contender; round 2: again ...), the table is
-truncated before each run, and each run is measured from outside: wall time, client CPU (user+sys)
+Before the measured rounds, a warm-up run of every contender (--warmup, not counted: a node's first
+run is about 5x slower). Runs are alternated (round 1: every window, every contender; round 2: again
+...), the contenders' order rotated every round (round r starts at contender r-1 mod n, so nobody
+always runs first on a node that has just been written to), the table is truncated before each run, and each run is measured from outside: wall time, client CPU (user+sys)
 and peak RSS from wait4() of the child, server CPU from /proc/<cassandra pid>/stat, machine CPU
 from /proc/stat (what neither used is other load on the machine: noise). After each run the rows
 are counted (and in --smoke mode compared, text for text, with the input).
@@ -51,7 +53,7 @@ LABELS = {
     "python": "Python cassandra-driver execute_concurrent",
 }
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-# The client's CPU and peak RSS come from GNU time, which forks the contender itself: a child forked
+# The client's peak RSS comes from GNU time, which forks the contender itself: a child forked
 # (or vforked) by this harness would report at least the harness's own peak RSS as its ru_maxrss
 # (Linux carries the pre-exec memory's high-water mark into the new program's).
 GNU_TIME = "/usr/bin/time"
@@ -64,6 +66,17 @@ JAVA_JAR = JAVA_OUT / "target" / "bench-java-driver.jar"
 RUST_TARGET = CACHE / "bench-target"
 RUST_BIN = RUST_TARGET / "release" / "bench-scylla"
 PY_SCRIPT = ROOT / "bench" / "python" / "bench_python.py"
+
+
+def rotated(items, rnd):
+    """The order of round rnd (1-based): round 1 starts at items[0], round 2 at items[1], ..."""
+    k = (rnd - 1) % len(items) if items else 0
+    return list(items[k:]) + list(items[:k])
+
+
+def command_line():
+    """How this run was started, as a tools/bench command line (for the generated docs)."""
+    return shlex.join(["tools/bench", *sys.argv[1:]])
 
 
 def log(msg):
@@ -378,14 +391,15 @@ def run_measured(cmd, stdin_path, out_path, err_path, time_path, timeout):
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.monotonic() - t0
         timer.cancel()
+    # CPU from wait4 (microseconds; GNU time's own, a few ms, included: it reports its waited-for
+    # child's too), which GNU time would round to 10 ms; the peak RSS from GNU time (see GNU_TIME).
     user_s, sys_s, maxrss_kb = ru.ru_utime, ru.ru_stime, ru.ru_maxrss
     if use_time:
         try:  # the last line; a first "Command exited with non-zero status N" may precede it
-            _, user_s, sys_s, maxrss_kb = time_path.read_text().strip().splitlines()[-1].split()
-            user_s, sys_s, maxrss_kb = float(user_s), float(sys_s), int(maxrss_kb)
+            maxrss_kb = int(time_path.read_text().strip().splitlines()[-1].split()[3])
         except (OSError, ValueError, IndexError):
-            user_s, sys_s, maxrss_kb = ru.ru_utime, ru.ru_stime, None
-    measured_by = "GNU time" if use_time else "wait4 (RSS floored by the harness's)"
+            maxrss_kb = None
+    measured_by = "wait4 (CPU), GNU time (RSS)" if use_time else "wait4 (RSS floored by the harness's)"
     return os.waitstatus_to_exitcode(status), wall, user_s, sys_s, maxrss_kb, measured_by, bool(killed)
 
 
@@ -473,6 +487,14 @@ def paired_ratio(runs, c, w, key):
     return round(statistics.median(vals), 3) if vals else None
 
 
+def ours_over_by_round(runs, c, w, key):
+    """{round: ours's figure / c's figure} at window w, both from the same round (issue 18 states its
+    goals as ours over the contender: rows/s >= 1.2, client CPU per row <= 0.6)."""
+    fig = {(r["contender"], r["round"]): r[key] for r in runs
+           if r["ok"] and r["window"] == w and r["contender"] in ("ours", c) and r.get(key)}
+    return {rnd: round(fig[("ours", rnd)] / v, 3) for (cc, rnd), v in fig.items() if cc == c and ("ours", rnd) in fig}
+
+
 def summarize(runs, contenders, windows):
     for r in runs:  # results of older harness versions lack it
         if r.get("other_cpu_s") is not None and r.get("wall_s") and "other_load_pct" not in r:
@@ -491,6 +513,11 @@ def summarize(runs, contenders, windows):
                     s[k + "_min"], s[k + "_max"] = min(vals), max(vals)
             for k in ("rows_per_s", "client_cpu_s_per_mrows", "peak_rss_mb"):
                 s[k + "_paired_vs_ours"] = paired_ratio(runs, c, w, k)
+            if c != "ours":
+                for k in ("rows_per_s", "client_cpu_s_per_mrows"):
+                    by = ours_over_by_round(runs, c, w, k)
+                    s[k + "_ours_over_by_round"] = {str(rnd): v for rnd, v in sorted(by.items())}
+                    s[k + "_ours_over"] = round(statistics.median(by.values()), 3) if by else None
             per_w[str(w)] = s
         best = max((w for w in per_w if "rows_per_s" in per_w[w]), key=lambda w: per_w[w]["rows_per_s"], default=None)
         summary[c] = {"windows": per_w, "best_window": int(best) if best else None,
@@ -533,7 +560,24 @@ def markdown(result):
     L.append(f"Run of {meta['date']} at commit `{meta['commit']}`: {meta['records']:,} `users` records "
              f"({meta['input_mb']:.0f} MB of RECORD lines, {meta['bytes_per_record']:.0f} B each, a STATE every 1000), "
              f"{meta['rounds']} round{'s' if meta['rounds'] != 1 else ''} alternated over the contenders, windows {', '.join(map(str, meta['windows']))}.")
+    if meta.get("command"):
+        L.append("Reproduce with:")
+        L.append("")
+        L.append("```sh")
+        L.append(meta["command"])
+        L.append("```")
     L.append("")
+    if "orders" in meta:
+        L.append(f"Order: before the measured rounds, {meta.get('warmup', 0)} warm-up run(s) of every contender at window "
+                 f"{meta['windows'][-1]} (not counted: a node's first run is several times slower); then in each round, "
+                 "for each window, every contender once, the order rotated every round (round r starts at contender "
+                 "r-1 mod n): " + "; ".join(f"round {k}: {', '.join(v)}" for k, v in meta["orders"].items()) + ". "
+                 + ("The node was already running and shared with other sessions; it was not restarted."
+                    if not meta.get("node_started_here") else "The node was started for this run."))
+        L.append("")
+        L.append("**The machine was shared with other work during this run**: read the paired ratios (same round, same "
+                 "window, run back to back) rather than the absolute figures.")
+        L.append("")
     L.append("Every contender reads the same file, parses every line's JSON, makes a random uuid per record and "
              "inserts `(uuid, data as compact JSON, emitted_at)` with one prepared INSERT at LOCAL_QUORUM, no "
              "compression, one connection, into the same table (RF 1, one local Cassandra "
@@ -568,6 +612,22 @@ def markdown(result):
              "and shutting down excluded; ours: the rate of its closing LOG line, whose clock starts before it "
              "connects, so ours includes connecting and its table checks there).")
     L.append("")
+    paired_rows = [(c, w, s) for c in contenders if c != "ours" for w, s in summary[c]["windows"].items()
+                   if s.get("rows_per_s_ours_over_by_round")]
+    if paired_rows:
+        L.append("## Ours over each contender, paired by round")
+        L.append("")
+        L.append("| contender | window | ours rows/s ÷ theirs, median | by round | ours client CPU/row ÷ theirs, median | by round |")
+        L.append("|---|---:|---:|---|---:|---|")
+        for c, w, s in paired_rows:
+            by_r = ", ".join(f"r{k} {v:.2f}" for k, v in s["rows_per_s_ours_over_by_round"].items())
+            by_c = ", ".join(f"r{k} {v:.2f}" for k, v in s.get("client_cpu_s_per_mrows_ours_over_by_round", {}).items())
+            L.append(f"| {c} | {w} | {pratio(s.get('rows_per_s_ours_over'))} | {by_r} | "
+                     f"{pratio(s.get('client_cpu_s_per_mrows_ours_over'))} | {by_c} |")
+        L.append("")
+        L.append("Each ratio divides ours by the contender's figure from the same round at the same window (issue 18's "
+                 "goals: rows/s ≥ 1.2×, client CPU per row ≤ 0.6× against the Rust driver).")
+        L.append("")
     L.append("## Every window (medians)")
     L.append("")
     L.append("| contender | window | rows/s | rows/s × ours, paired | write-phase rows/s | wall s | client CPU s / M rows | peak RSS MB | server CPU s / M rows | other load | runs ok |")
@@ -614,6 +674,7 @@ def markdown(result):
     L.append("tools/bench --records 200000 --rounds 3       # smaller")
     L.append("tools/bench --smoke                           # 2000 records, 1 round, what is built; for the test command")
     L.append("tools/bench --all --records 200000            # this, then --null-sink, then --scaling: every table and chart")
+    L.append("tools/bench --no-start --keyspace bench_$USER --contenders ours,rust   # on a node others use: never started or restarted")
     L.append("```")
     L.append("")
     L.append("The connector alone against a null CQL sink: [BENCHMARKS-ceiling.md](BENCHMARKS-ceiling.md) "
@@ -621,7 +682,9 @@ def markdown(result):
              "[BENCHMARKS-scaling.md](BENCHMARKS-scaling.md) (`tools/bench --scaling`).")
     L.append("")
     L.append("`tools/bench --help` lists the options. It reuses a live single Cassandra node (the test node in "
-             "`.cache/test-run`, the demo node, or its own in `.cache/bench-run`), else starts one in `.cache/bench-run`.")
+             "`.cache/test-run`, the demo node, or its own in `.cache/bench-run`), else starts one in `.cache/bench-run`. "
+             "A warm-up run of every contender comes first (`--warmup N`, default 1, not counted), then the rounds, "
+             "the order rotated every round.")
     L.append("")
     return "\n".join(L)
 
@@ -761,7 +824,15 @@ def parse_args(argv):
     p.add_argument("--connector", help="our connector's binary (default build-bench/..., a release build)")
     p.add_argument("--settle", type=float, default=None, help="seconds of pause after each TRUNCATE (default 2; --smoke: 0.5)")
     p.add_argument("--timeout", type=float, default=None, help="seconds per run before it is killed (default 60 + records/400)")
-    p.add_argument("--no-start", action="store_true", help="fail rather than start a node when none is live")
+    p.add_argument("--no-start", action="store_true", help="fail rather than start a node when none is live (an "
+                   "already-running node is reused either way, never restarted)")
+    p.add_argument("--warmup", type=int, default=None, help="warm-up runs of every contender before the measured rounds, "
+                   "not counted (default 1; --smoke: 0); on the node they run at the largest window")
+    p.add_argument("--minimal-client", help="--null-sink: the minimal client's binary (default bench/minimal_client/"
+                   "minimal-client beside the sink's build)")
+    p.add_argument("--no-cores", action="store_true", help="--null-sink: skip the taskset 1-core vs 2-core runs")
+    p.add_argument("--keyspace", default=KEYSPACE, help=f"the keyspace to create, use and drop (default {KEYSPACE}; "
+                   "give a unique one on a node others use)")
     p.add_argument("--keep", action="store_true", help="keep the bench keyspace and the node this started")
     p.add_argument("--out", help="result directory (default .cache/bench, --smoke: .cache/bench/smoke)")
     p.add_argument("--no-docs", action="store_true", help="do not write docs/BENCHMARKS.md and .png")
@@ -781,6 +852,7 @@ def parse_args(argv):
     a.rounds = a.rounds or (1 if a.smoke else 3)
     a.windows = [int(w) for w in (a.windows or ("256" if a.smoke else "64,256,1024")).split(",")]
     a.settle = a.settle if a.settle is not None else (0.5 if a.smoke else 2.0)
+    a.warmup = a.warmup if a.warmup is not None else (0 if a.smoke else 1)
     a.timeout = a.timeout or (60 + a.records / 400)
     a.contenders = [c for c in a.contenders.split(",") if c]
     a.scaling_windows = [int(w) for w in a.scaling_windows.split(",")] if a.scaling_windows else None
@@ -807,15 +879,22 @@ def write_docs(result, out_dir, to_docs):
 
 
 def main(argv):
+    global KEYSPACE
     args = parse_args(argv)
+    KEYSPACE = args.keyspace
     if args.all and not args.smoke:
-        common = [f for f, on in (("--no-build", args.no_build), ("--no-start", args.no_start), ("--keep", args.keep),
+        common = ["--keyspace", args.keyspace] if args.keyspace != "bench" else []
+        common += [f for f, on in (("--no-build", args.no_build), ("--no-start", args.no_start), ("--keep", args.keep),
                                   ("--no-docs", args.no_docs)) if on]
-        common += ["--rounds", str(args.rounds)] + (["--connector", args.connector] if args.connector else [])
+        common += ["--rounds", str(args.rounds), "--warmup", str(args.warmup)] + (
+            ["--connector", args.connector] if args.connector else [])
         sized = ["--records", str(args.records), "--windows", ",".join(map(str, args.windows))]
         worst = 0
         for part in (sized + ["--contenders", ",".join(args.contenders)], ["--null-sink", *sized] +
-                     (["--sink", args.sink] if args.sink else []), ["--scaling"] + (["--sink", args.sink] if args.sink else [])):
+                     (["--sink", args.sink] if args.sink else []) +
+                     (["--minimal-client", args.minimal_client] if args.minimal_client else []) +
+                     (["--no-cores"] if args.no_cores else []),
+                     ["--scaling"] + (["--sink", args.sink] if args.sink else [])):
             log(f"--all: tools/bench {' '.join(part + common)}")
             worst = max(worst, main(part + common))
         return worst
@@ -875,7 +954,8 @@ def main(argv):
             "meson buildtype=release" if ours_bin == OURS_BIN else "build/ (debugoptimized, assertions on): build-bench/ was missing")
         meta = {
             "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "commit": git_commit(), "records": args.records, "rounds": args.rounds, "windows": args.windows,
+            "commit": git_commit(), "command": command_line(), "records": args.records, "rounds": args.rounds,
+            "windows": args.windows, "warmup": args.warmup, "orders": {},
             "contenders": contenders, "skipped": [{"contender": c, "why": w} for c, w in skipped],
             "input": str(messages), "input_mb": record_bytes / 1e6, "bytes_per_record": record_bytes / max(1, record_lines),
             "cassandra": db.release_version(), "node_run_dir": str(run_dir), "node_started_here": started,
@@ -889,10 +969,19 @@ def main(argv):
         ctx = {"db": db, "cql": cql, "records": args.records, "args": args, "messages": messages, "catalog": catalog,
                "work": work, "server_pid": server_pid, "ours_bin": ours_bin, "timeout": args.timeout,
                "expected": sorted(expected_rows(messages)) if args.smoke else None}
+        for i in range(args.warmup):
+            for c in contenders:  # not counted: a fresh node's first runs are several times slower
+                r = run_one(c, args.windows[-1], 0, ctx)
+                log(f"warm-up {i + 1} window {args.windows[-1]} {c} (not counted): " + (
+                    f"{r['rows_per_s']:,.0f} rows/s" if r["ok"] else f"FAILED: {r['error']}"))
+                if r["error"] and "went away" in r["error"]:
+                    raise Failure("the Cassandra node is gone (stopped by its owner?): stopping the benchmark")
         total = args.rounds * len(args.windows) * len(contenders)
         for rnd in range(1, args.rounds + 1):
+            order = rotated(contenders, rnd)
+            meta["orders"][str(rnd)] = order
             for w in args.windows:
-                for c in contenders:
+                for c in order:
                     r = run_one(c, w, rnd, ctx)
                     runs.append(r)
                     if r["ok"]:
