@@ -12,6 +12,7 @@
 #include "airbyte/line_reader.hpp"
 #include "airbyte/message_scanner.hpp"
 #include "airbyte/names.hpp"
+#include "airbyte/schema_ops.hpp"
 #include "airbyte/state_tracker.hpp"
 
 namespace airbyte {
@@ -26,11 +27,6 @@ std::int64_t now_micros() {
 }
 
 std::string qualified(const std::string& ks, const std::string& table) { return quote_identifier(ks) + "." + quote_identifier(table); }
-
-std::string create_keyspace(const connector_config& cfg, const std::string& ks) {
-    return "CREATE KEYSPACE IF NOT EXISTS " + quote_identifier(ks) + " WITH replication = {'class': 'NetworkTopologyStrategy', " +
-           quote_literal(cfg.datacenter) + ": " + std::to_string(cfg.replication) + "}";
-}
 
 // Column name -> CQL type of a stream's tables.
 std::map<std::string, std::string> expected_columns(const configured_stream& s) {
@@ -100,6 +96,7 @@ public:
           db_(cfg.session(), static_cast<std::size_t>(cfg.max_in_flight), std::max<std::size_t>(64u << 20, cfg.max_record_bytes * 2),
               std::chrono::seconds(cfg.retry_window_seconds)),
           tracker_(streams.size()) {
+        db_.on_warning([this](const std::string& m) { out_.log("WARN", m); });
         for (const auto& s : streams) {
             target t;
             t.stream = s;
@@ -161,17 +158,9 @@ std::size_t write_job::find_stream(const std::optional<std::string>& ns, const s
 }
 
 std::optional<op_error> write_job::check_columns(const target& t, const std::string& table, bool& matches) {
-    cql::result r;
-    const std::string q = "SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = " +
-                          quote_literal(t.names.keyspace) + " AND table_name = " + quote_literal(table);
-    if (auto e = db_.run("reading the columns of " + t.names.keyspace + "." + table, q, &r)) return e;
-    std::map<std::string, std::string> have;
-    for (std::size_t i = 0; i < r.size(); ++i) have[r.get_text(i, 0).value_or("")] = r.get_text(i, 1).value_or("");
-    matches = true;
-    for (const auto& [col, type] : expected_columns(t.stream)) {
-        auto it = have.find(col);
-        if (it == have.end() || it->second != type) matches = false;
-    }
+    std::vector<schema_column> have;
+    if (auto e = read_columns(db_, t.names.keyspace, table, have)) return e;
+    matches = !table_mismatch(expected_columns(t.stream), expected_key(t.stream), have);
     return std::nullopt;
 }
 
@@ -189,15 +178,14 @@ std::optional<op_error> write_job::set_up() {
         auto& t = targets_[i];
         t.names = names[i];
         const auto& ks = t.names.keyspace;
+        // Keyspace and final table are created only when system_schema lacks them: a role with no
+        // CREATE permission can write into ones that exist.
         if (created.insert(ks).second)
-            if (auto e = db_.run("creating keyspace " + ks, create_keyspace(cfg_, ks))) return e;
-        if (auto e = db_.run("creating table " + ks + "." + t.names.final_table, create_table(t.stream, ks, t.names.final_table))) return e;
+            if (auto e = ensure_keyspace(db_, cfg_, ks)) return e;
+        if (auto e = ensure_table(db_, ks, t.names.final_table, create_table(t.stream, ks, t.names.final_table), expected_columns(t.stream),
+                                  expected_key(t.stream), "stream " + t.label + " in mode " + write_mode_name(t.stream.mode)))
+            return e;
         bool ok = false;
-        if (auto e = check_columns(t, t.names.final_table, ok)) return e;
-        if (!ok)
-            return op_error{make_error_code(cql::client_errc::invalid_config),
-                            "table " + ks + "." + t.names.final_table + " exists with columns that do not fit stream " + t.label +
-                                " in mode " + write_mode_name(t.stream.mode) + "; the connector never alters a table: drop it or rename it"};
         std::string table = t.names.final_table;
         if (t.stream.truncate) {
             t.staged = true;
@@ -498,21 +486,21 @@ int run_write(const connector_config& cfg, const std::vector<configured_stream>&
 
 int run_check(const connector_config& cfg, output& out) {
     cassandra_ops db(cfg.session(), 16, 1u << 20);
+    db.on_warning([&out](const std::string& m) { out.log("WARN", m); });
     auto failed = [&](const op_error& e) {
         std::string hint;
         if (e.ec == cql::client_errc::authentication_failed) hint = " (check username and password)";
         else if (e.ec == cql::client_errc::tls_handshake_failed) hint = " (check the TLS mode and certificates)";
-        else if (e.ec == cql::server_errc::unauthorized) hint = " (the user lacks this permission)";
         else if (classify(e.ec) == failure_type::transient_error) hint = " (check that the address and port are right and the nodes are up)";
         out.connection_status(false, e.message + hint);
         return 0;
     };
     if (auto e = db.connect()) return failed(*e);
-    if (auto e = db.run("creating keyspace " + cfg.keyspace, create_keyspace(cfg, cfg.keyspace))) return failed(*e);
+    if (auto e = ensure_keyspace(db, cfg, cfg.keyspace)) return failed(*e);
     char name[40];
     std::snprintf(name, sizeof name, "airbyte_check_%08x", static_cast<unsigned>(db.random_uuid()[0] << 24 | db.random_uuid()[1] << 16 | db.random_uuid()[2]));
     const std::string table = qualified(cfg.keyspace, name);
-    if (auto e = db.run("creating a probe table", "CREATE TABLE " + table + " (id uuid PRIMARY KEY, v text)")) return failed(*e);
+    if (auto e = db.run("creating a probe table", "CREATE TABLE IF NOT EXISTS " + table + " (id uuid PRIMARY KEY, v text)")) return failed(*e);
     auto drop = [&] { return db.run("dropping the probe table", "DROP TABLE IF EXISTS " + table); };
     const auto id = db.random_uuid();
     cql::statement ins("INSERT INTO " + table + " (id, v) VALUES (?, ?)");

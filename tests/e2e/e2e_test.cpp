@@ -848,4 +848,6 @@ TEST_F(E2e, KilledOverwriteKeepsThePreviousSyncsRows) {
     expect_tables(model);
 }
 
+#include "e2e_setup_cases.hpp"
+
 }  // namespace
