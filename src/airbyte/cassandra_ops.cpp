@@ -1,6 +1,7 @@
 #include "airbyte/cassandra_ops.hpp"
 
 #include "airbyte/output.hpp"
+#include "airbyte/schema_setup.hpp"
 
 #include <algorithm>
 #include <thread>
@@ -14,6 +15,14 @@ namespace {
 bool retryable(std::error_code ec) {
     return classify(ec) == failure_type::transient_error || std::string_view(ec.category().name()) == "cql.protocol" ||
            ec == cql::client_errc::protocol_violation;
+}
+
+// The sentence for a failure: a missing permission names the permission and the statement.
+std::string explain(std::error_code ec, const cql::diagnostics& d, const std::string& query) {
+    if (ec == cql::server_errc::unauthorized)
+        return permission_message(d.server_error ? d.server_error->message : d.message, query) +
+               (d.host.empty() ? "" : " (node " + d.host + ")");
+    return describe(ec, d);
 }
 
 }  // namespace
@@ -51,9 +60,12 @@ std::optional<op_error> cassandra_ops::run(const std::string& what, cql::stateme
     // Every statement the connector runs here is idempotent (IF NOT EXISTS, IF EXISTS, TRUNCATE,
     // SELECT, ALTER ... WITH comment), so each is retried within the window.
     const bool may_retry = retry_window_.count() > 0;
+    const std::string query = st.query;
     auto r = db_.execute(may_retry ? cql::statement(st) : std::move(st), ec);
     const auto first = clock::now();
-    for (int failures = 1; ec && may_retry && retryable(ec) && clock::now() - first < retry_window_;
+    if (ec == cql::client_errc::schema_agreement_timeout) ec = await_schema_agreement(what, first, r.diag);
+    for (int failures = 1; ec && may_retry && retryable(ec) && ec != cql::client_errc::schema_agreement_timeout &&
+                           clock::now() - first < retry_window_;
          ++failures) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100 << std::min(failures - 1, 4)));
         {
@@ -63,10 +75,38 @@ std::optional<op_error> cassandra_ops::run(const std::string& what, cql::stateme
         }
         ec.clear();
         r = db_.execute(cql::statement(st), ec);
+        if (ec == cql::client_errc::schema_agreement_timeout) ec = await_schema_agreement(what, first, r.diag);
     }
-    if (ec) return op_error{ec, what + ": " + describe(ec, r.diag)};
+    if (ec) return op_error{ec, what + ": " + explain_failure(ec, r.diag, query)};
     if (out) *out = std::move(r);
     return std::nullopt;
+}
+
+std::error_code cassandra_ops::await_schema_agreement(const std::string& what, clock::time_point first, cql::diagnostics& d) {
+    // The schema change is made, but not every node has it yet: a statement on it sent to such a
+    // node would fail. Running the change again would not wait (it changes nothing the second
+    // time), so the agreement itself is waited for again, within the retry window.
+    std::error_code ec = make_error_code(cql::client_errc::schema_agreement_timeout);
+    warn(what + ": " + d.message + (retry_window_.count() > 0 ? "; waiting again within the retry window" : ""));
+    for (int failures = 1; ec && clock::now() - first < retry_window_; ++failures) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100 << std::min(failures - 1, 4)));
+        {
+            std::lock_guard lock(m_);
+            ++retried_;
+            last_retried_ = op_error{ec, d.message};
+        }
+        std::string why;
+        ec = db_.wait_schema_agreement(&why);
+        if (ec == cql::client_errc::schema_agreement_timeout) {
+            d.message = why;
+            warn(what + ": " + why);
+        } else if (ec) {
+            d.message = why;
+        } else {
+            warn(what + ": the nodes agree on the schema now");
+        }
+    }
+    return ec;
 }
 
 std::optional<op_error> cassandra_ops::prepare(const std::string& what, const std::string& query, cql::prepared_statement& out) {
@@ -126,7 +166,7 @@ void cassandra_ops::on_done(const std::shared_ptr<attempt>& a, std::error_code e
     --in_flight_;
     bytes_ -= a->bytes;
     if (ec && !failure_) {
-        failure_ = op_error{ec, describe(ec, r.diag)};
+        failure_ = op_error{ec, explain(ec, r.diag, a->st.prepared.valid() ? a->st.prepared.query() : std::string())};
         if (a->failures > 0 && retryable(ec))
             failure_->message += " (still failing after " + std::to_string(a->failures) + " attempts in the " +
                                  std::to_string(retry_window_.count() / 1000) + " s retry window)";
@@ -240,6 +280,25 @@ std::optional<op_error> cassandra_ops::copy(const std::string& what, const std::
     }
     if (auto f = drain()) return op_error{f->ec, what + ": " + f->message};
     return std::nullopt;
+}
+
+std::string cassandra_ops::explain_failure(std::error_code ec, const cql::diagnostics& d, const std::string& query) {
+    // Cassandra runs TRUNCATE only with every node up and answers Unavailable (at ALL) otherwise.
+    if (is_truncate(query) && (ec == cql::server_errc::unavailable || ec == cql::server_errc::truncate_error)) {
+        int required = 0, alive = 0;
+        if (d.server_error)
+            if (const auto* u = std::get_if<cql::protocol::unavailable_info>(&d.server_error->details)) {
+                required = u->required;
+                alive = u->alive;
+            }
+        std::vector<std::string> down;
+        for (const auto& h : db_.hosts())
+            if (!h.up) down.push_back(h.address);
+        if (ec == cql::server_errc::unavailable) return truncate_unavailable_message(required, alive, down, d.message) + ": " + query;
+        // A replica did not confirm in time (Cassandra's TruncateException).
+        return "TRUNCATE needs every node to answer: " + describe(ec, d) + ": " + query;
+    }
+    return explain(ec, d, query);
 }
 
 cql::uuid_bytes cassandra_ops::random_uuid() {

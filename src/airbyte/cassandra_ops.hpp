@@ -66,6 +66,13 @@ public:
 
     cql::uuid_bytes random_uuid();
 
+    // Where warnings go (the connector: LOG WARN lines): a schema agreement that timed out.
+    void on_warning(std::function<void(const std::string&)> sink) { warn_ = std::move(sink); }
+
+    // The sentence for a failed statement run here: a missing permission with the statement, a
+    // TRUNCATE refused because a node is down (with the nodes the session sees down), else describe().
+    std::string explain_failure(std::error_code ec, const cql::diagnostics& d, const std::string& query);
+
 private:
     using clock = std::chrono::steady_clock;
     struct attempt;
@@ -74,6 +81,13 @@ private:
     // With the lock held: sends the retries that are due (releasing the lock meanwhile) and waits
     // for a change or the next due retry.
     void wait_step(std::unique_lock<std::mutex>& lock);
+    // After a schema change answered schema_agreement_timeout: waits for agreement again until the
+    // retry window (counted from `first`) ends, logging each round; empty once the nodes agree.
+    std::error_code await_schema_agreement(const std::string& what, clock::time_point first, cql::diagnostics& d);
+    void warn(const std::string& message) {
+        if (warn_) warn_(message);
+    }
+    std::function<void(const std::string&)> warn_;
 
     cql::blocking_session db_;
     std::size_t max_in_flight_, max_bytes_;

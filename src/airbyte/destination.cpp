@@ -14,6 +14,7 @@
 #include "airbyte/message_scanner.hpp"
 #include "airbyte/names.hpp"
 #include "airbyte/staging.hpp"
+#include "airbyte/schema_ops.hpp"
 #include "airbyte/state_tracker.hpp"
 
 namespace airbyte {
@@ -28,11 +29,6 @@ std::int64_t now_micros() {
 }
 
 std::string qualified(const std::string& ks, const std::string& table) { return quote_identifier(ks) + "." + quote_identifier(table); }
-
-std::string create_keyspace(const connector_config& cfg, const std::string& ks) {
-    return "CREATE KEYSPACE IF NOT EXISTS " + quote_identifier(ks) + " WITH replication = {'class': 'NetworkTopologyStrategy', " +
-           quote_literal(cfg.datacenter) + ": " + std::to_string(cfg.replication) + "}";
-}
 
 // The columns of a stream's final table, in bind order: for dedup the key columns and the order
 // column, then the three Airbyte columns.
@@ -112,6 +108,7 @@ public:
           tracker_(streams.size()),
           plan_(streams.size()) {
         run_id_ = db_.random_uuid();
+        db_.on_warning([this](const std::string& m) { out_.log("WARN", m); });
         for (const auto& s : streams) {
             target t;
             t.stream = s;
@@ -132,7 +129,7 @@ private:
 
     std::optional<op_error> set_up();
     std::optional<op_error> check_columns(const target& t, const std::string& table, const std::map<std::string, std::string>& want,
-                                          bool& matches);
+                                          const table_key& key, bool& matches);
     std::optional<op_error> commit(target& t);
     // Reads the input; returns an input error message ("line N: ...") or nullopt at a clean end.
     std::optional<std::string> read_input(int fd);
@@ -182,18 +179,11 @@ std::size_t write_job::find_stream(const std::optional<std::string>& ns, const s
 }
 
 std::optional<op_error> write_job::check_columns(const target& t, const std::string& table,
-                                                const std::map<std::string, std::string>& want, bool& matches) {
-    cql::result r;
-    const std::string q = "SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = " +
-                          quote_literal(t.names.keyspace) + " AND table_name = " + quote_literal(table);
-    if (auto e = db_.run("reading the columns of " + t.names.keyspace + "." + table, q, &r)) return e;
-    std::map<std::string, std::string> have;
-    for (std::size_t i = 0; i < r.size(); ++i) have[r.get_text(i, 0).value_or("")] = r.get_text(i, 1).value_or("");
-    matches = true;
-    for (const auto& [col, type] : want) {
-        auto it = have.find(col);
-        if (it == have.end() || it->second != type) matches = false;
-    }
+                                                const std::map<std::string, std::string>& want, const table_key& key,
+                                                bool& matches) {
+    std::vector<schema_column> have;
+    if (auto e = read_columns(db_, t.names.keyspace, table, have)) return e;
+    matches = !table_mismatch(want, key, have);
     return std::nullopt;
 }
 
@@ -211,15 +201,14 @@ std::optional<op_error> write_job::set_up() {
         auto& t = targets_[i];
         t.names = names[i];
         const auto& ks = t.names.keyspace;
+        // Keyspace and final table are created only when system_schema lacks them: a role with no
+        // CREATE permission can write into ones that exist.
         if (created.insert(ks).second)
-            if (auto e = db_.run("creating keyspace " + ks, create_keyspace(cfg_, ks))) return e;
-        if (auto e = db_.run("creating table " + ks + "." + t.names.final_table, create_table(t.stream, ks, t.names.final_table))) return e;
+            if (auto e = ensure_keyspace(db_, cfg_, ks)) return e;
+        if (auto e = ensure_table(db_, ks, t.names.final_table, create_table(t.stream, ks, t.names.final_table), expected_columns(t.stream),
+                                  expected_key(t.stream), "stream " + t.label + " in mode " + write_mode_name(t.stream.mode)))
+            return e;
         bool ok = false;
-        if (auto e = check_columns(t, t.names.final_table, expected_columns(t.stream), ok)) return e;
-        if (!ok)
-            return op_error{make_error_code(cql::client_errc::invalid_config),
-                            "table " + ks + "." + t.names.final_table + " exists with columns that do not fit stream " + t.label +
-                                " in mode " + write_mode_name(t.stream.mode) + "; the connector never alters a table: drop it or rename it"};
         std::string table = t.names.final_table;
         if (t.stream.truncate) {
             t.staged = true;
@@ -231,7 +220,8 @@ std::optional<op_error> write_job::set_up() {
             const auto cols = final_columns(t.stream);
             const std::string create = staging::create_table(qualified(ks, table), cols);
             if (auto e = db_.run("creating staging table " + full, create)) return e;
-            if (auto e = check_columns(t, table, staging::expected_columns(cols), ok)) return e;
+            const table_key staging_key{{"_airbyte_run", "_airbyte_bucket"}, {{"_airbyte_seq", "asc"}}};
+            if (auto e = check_columns(t, table, staging::expected_columns(cols), staging_key, ok)) return e;
             if (!ok) {  // ours, from an older shape of the stream or of the connector: start it again
                 if (auto e = db_.run("dropping staging table " + full, "DROP TABLE IF EXISTS " + qualified(ks, table))) return e;
                 if (auto e = db_.run("creating staging table " + full, create)) return e;
@@ -649,21 +639,21 @@ int run_write(const connector_config& cfg, const std::vector<configured_stream>&
 
 int run_check(const connector_config& cfg, output& out) {
     cassandra_ops db(cfg.session(), 16, 1u << 20);
+    db.on_warning([&out](const std::string& m) { out.log("WARN", m); });
     auto failed = [&](const op_error& e) {
         std::string hint;
         if (e.ec == cql::client_errc::authentication_failed) hint = " (check username and password)";
         else if (e.ec == cql::client_errc::tls_handshake_failed) hint = " (check the TLS mode and certificates)";
-        else if (e.ec == cql::server_errc::unauthorized) hint = " (the user lacks this permission)";
         else if (classify(e.ec) == failure_type::transient_error) hint = " (check that the address and port are right and the nodes are up)";
         out.connection_status(false, e.message + hint);
         return 0;
     };
     if (auto e = db.connect()) return failed(*e);
-    if (auto e = db.run("creating keyspace " + cfg.keyspace, create_keyspace(cfg, cfg.keyspace))) return failed(*e);
+    if (auto e = ensure_keyspace(db, cfg, cfg.keyspace)) return failed(*e);
     char name[40];
     std::snprintf(name, sizeof name, "airbyte_check_%08x", static_cast<unsigned>(db.random_uuid()[0] << 24 | db.random_uuid()[1] << 16 | db.random_uuid()[2]));
     const std::string table = qualified(cfg.keyspace, name);
-    if (auto e = db.run("creating a probe table", "CREATE TABLE " + table + " (id uuid PRIMARY KEY, v text)")) return failed(*e);
+    if (auto e = db.run("creating a probe table", "CREATE TABLE IF NOT EXISTS " + table + " (id uuid PRIMARY KEY, v text)")) return failed(*e);
     auto drop = [&] { return db.run("dropping the probe table", "DROP TABLE IF EXISTS " + table); };
     const auto id = db.random_uuid();
     cql::statement ins("INSERT INTO " + table + " (id, v) VALUES (?, ?)");

@@ -50,6 +50,16 @@ public:
         ec = e;
         return std::move(s);
     }
+    // Waits for the nodes to agree on the schema (see session::wait_schema_agreement_impl); on
+    // failure, `why` says which nodes differ.
+    std::error_code wait_schema_agreement(std::string* why = nullptr) {
+        std::promise<std::pair<std::error_code, result>> p;
+        auto f = p.get_future();
+        session_.wait_schema_agreement_impl([&p](std::error_code e, result r) { p.set_value({e, std::move(r)}); });
+        auto [e, r] = f.get();
+        if (why) *why = r.diag.message;
+        return e;
+    }
     // A snapshot of the nodes, taken on the session's strand.
     std::vector<host_info> hosts() {
         return asio::post(session_.executor(), asio::use_future([this] { return session_.hosts(); })).get();

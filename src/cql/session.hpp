@@ -122,6 +122,10 @@ public:
     void execute_impl(bound_statement st, detail::result_callback cb);
     void execute_impl(std::shared_ptr<const bound_statement> st, detail::result_callback cb);
     void prepare_impl(std::string query, detail::prepared_callback cb);
+    // Waits until every node the session believes up reports the control node's schema version, for
+    // at most schema_agreement_timeout: for a caller whose schema change completed with
+    // schema_agreement_timeout. The result holds no rows; its diag.message says which nodes differ.
+    void wait_schema_agreement_impl(detail::result_callback cb);
 
 private:
     std::shared_ptr<detail::session_impl> impl_;

@@ -970,5 +970,6 @@ INSTANTIATE_TEST_SUITE_P(
                       resume_case{"sigterm_between_states", SIGTERM, 3}, resume_case{"sigkill_between_states", SIGKILL, 3},
                       resume_case{"sigterm_after_last_state", SIGTERM, 6}, resume_case{"sigkill_after_last_state", SIGKILL, 6}),
     [](const auto& info) { return std::string(info.param.name); });
+#include "e2e_setup_cases.hpp"
 
 }  // namespace

@@ -19,6 +19,9 @@ Single node (meson suite 'faults'):
                  setconcurrency) for the first seconds of the sync, then 2000 ms and 32 threads
 3 nodes (meson suite 'faults-cluster'):
   cluster-node-kill  replication 3, QUORUM: a node is SIGKILLed mid-sync; the sync must succeed
+  cluster-truncate-node-down  a replaced append_dedup stream (a refresh: its commit TRUNCATEs) with
+                 node3 stopped: the sync fails with a transient_error saying TRUNCATE needs every node
+                 and naming node3, the previous rows stay readable; the retry commits once node3 is back
 
 Each runs its own keyspace and role (with a distinctive password, which must not appear in the
 connector's output), feeds generated records with STATEs between them, kills the connector at a hard
@@ -232,9 +235,77 @@ def cluster_node_kill(h: Harness):
     h.check(s, messages, catalog, ("ok",), consistency=ConsistencyLevel.QUORUM)
 
 
+def cluster_truncate_node_down(h: Harness):
+    import json
+
+    from cassandra import ConsistencyLevel
+
+    if len(h.hosts.split(",")) < 3:
+        raise Failure(f"needs the 3-node cluster (tools/cassandra-local start --nodes 3); CQL_HOSTS is {h.hosts}")
+    messages, catalog = h.generate(count=2000, state_every=500, mode="append_dedup")
+    cat = json.loads(catalog.read_text())
+
+    def refresh(generation: int):
+        # A refresh that keeps no older generation: the stream's rows are replaced at the commit.
+        for cs in cat["streams"]:
+            cs.update(generation_id=generation, minimum_generation_id=generation, sync_id=generation)
+        catalog.write_text(json.dumps(cat))
+
+    def ids() -> set:
+        rows = h.read_tables(catalog, ConsistencyLevel.QUORUM)["users"]
+        return {r[3]["id"] for r in rows}
+
+    refresh(1)
+    first = h.sync(h.config(replication=3, consistency="QUORUM"), catalog, messages, bound=180)
+    if first.exit_status != 0:
+        raise Failure(f"the first sync failed: {first.stdout[-1500:]}")
+    before = ids()
+    if not before:
+        raise Failure("the first sync left no rows")
+    # Run 2 carries other records (ids past the first run's): they must not show before the commit.
+    messages2 = h.dir / "messages2.jsonl"
+    with open(messages2, "w") as out:
+        for line in messages.read_text().splitlines():
+            m = json.loads(line)
+            if m.get("type") == "RECORD":
+                m["record"]["data"]["id"] += 100000
+            out.write(json.dumps(m) + "\n")
+    refresh(2)
+    h.cleanups.append(lambda: h.cassandra_local("start-node", "3", timeout=240))
+    h.cassandra_local("stop-node", "3")
+    log("node3 stopped")
+    down = h.sync(h.config(replication=3, consistency="QUORUM", retry_window_seconds=10), catalog, messages2, bound=180)
+    if down.exit_status != 1 or '"failure_type":"transient_error"' not in down.stdout:
+        raise Failure(f"with node3 down the sync did not fail with a transient_error: exit {down.exit_status}: {down.stdout[-1500:]}")
+    if not re.search(r"TRUNCATE needs every node up: node 127\.0\.0\.3:\d+ is down", down.stdout):
+        raise Failure(f"the error does not say that TRUNCATE needs node3: {down.stdout[-1500:]}")
+    if ids() != before:
+        raise Failure("the previous rows are not all readable after the failed commit")
+    # The retry of the same generation with node3 coming back 15 s in: it waits for it and commits.
+    seen_between = {}
+
+    def during(s):
+        time.sleep(15)
+        seen_between["ids"] = ids()
+        h.cassandra_local("start-node", "3", timeout=240)
+        s.note("node3 started again")
+
+    retry = h.sync(h.config(replication=3, consistency="QUORUM", retry_window_seconds=300), catalog, messages2, bound=420,
+                   during=during)
+    if retry.exit_status != 0:
+        raise Failure(f"the retry did not commit once node3 was back: exit {retry.exit_status}: {retry.stdout[-1500:]}")
+    if seen_between.get("ids") != before:
+        raise Failure("the previous rows were not readable while the retry waited for node3")
+    after = ids()
+    expected = {i + 100000 for i in before}
+    if after != expected:
+        raise Failure(f"after the retry the table holds {len(after)} ids, {len(after & expected)} of the {len(expected)} of run 2")
+    log(f"TRUNCATE refused with node3 down, previous {len(before)} rows kept; the retry committed {len(after)} rows")
+
+
 SCENARIOS = {"passthrough": passthrough, "node-kill": node_kill, "proxy-resets": proxy_resets,
              "proxy-stall": proxy_stall, "proxy-flip": proxy_flip, "write-timeout": write_timeout,
-             "cluster-node-kill": cluster_node_kill}
+             "cluster-node-kill": cluster_node_kill, "cluster-truncate-node-down": cluster_truncate_node_down}
 
 
 def main(argv):

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <future>
+#include <random>
 #include <set>
 
 #include "client_fixture.hpp"
@@ -151,6 +152,32 @@ TEST(Client, ServerErrorsKeepTheServersMessage) {
     r = db.execute(statement("SELECT * FROM no_such_keyspace_xyz.t"), ec);
     EXPECT_EQ(ec, protocol::server_errc::invalid);
     EXPECT_NE(r.diag.message.find("no_such_keyspace_xyz"), std::string::npos) << r.diag.message;
+}
+
+// A schema change whose agreement times out completes with schema_agreement_timeout (the change is
+// made: the result carries it), never silently; wait_schema_agreement waits for it again. One node
+// always agrees at once, so a timeout of 0 (no round at all) stands in for nodes that lag.
+TEST(Client, SchemaAgreementTimeoutIsReportedAndCanBeWaitedForAgain) {
+    auto cfg = env_config();
+    cfg.schema_agreement_timeout = std::chrono::milliseconds(0);
+    blocking_session db(cfg);
+    ASSERT_FALSE(db.connect());
+    const std::string ks = "it_agree_" + std::to_string(std::random_device{}() & 0xffffffu);
+    std::error_code ec;
+    auto r = db.execute(statement("CREATE KEYSPACE " + ks + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"), ec);
+    EXPECT_EQ(ec, client_errc::schema_agreement_timeout);
+    EXPECT_NE(r.diag.message.find("no schema agreement within 0 ms"), std::string::npos) << r.diag.message;
+    EXPECT_TRUE(r.schema_change().has_value()) << "the change was made and is reported";
+    std::string why;
+    EXPECT_EQ(db.wait_schema_agreement(&why), client_errc::schema_agreement_timeout);
+    EXPECT_FALSE(why.empty());
+
+    blocking_session normal(env_config());
+    ASSERT_FALSE(normal.connect());
+    EXPECT_FALSE(normal.wait_schema_agreement(&why)) << why;
+    auto rows = run(normal, statement("SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = '" + ks + "'"));
+    EXPECT_EQ(rows.size(), 1u);
+    run(normal, statement("DROP KEYSPACE IF EXISTS " + ks));
 }
 
 TEST(Client, PagingOver50kRows) {

@@ -275,8 +275,15 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
         out.set_warnings(std::move(resp.extras.warnings));
         if (auto* sc = std::get_if<protocol::schema_change_event>(res)) {
             out.set_schema_change(*sc);
-            co_await wait_schema_agreement(conn);
+            std::string why;
+            auto agreement = co_await wait_schema_agreement(conn, why);
             co_await refresh_keyspaces();
+            if (agreement) {
+                // The change is made; the nodes have not all taken it yet.
+                w->diag.message = why;
+                finish(agreement, std::move(out));
+                co_return;
+            }
         }
         w->diag.message.clear();
         finish({}, std::move(out));

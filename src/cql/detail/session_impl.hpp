@@ -45,6 +45,7 @@ public:
     void execute(bound_statement st, result_callback cb);
     void execute(std::shared_ptr<const bound_statement> st, result_callback cb);
     void prepare(std::string query, prepared_callback cb);
+    void wait_schema_agreement(result_callback cb);
     void close();
 
 private:
@@ -55,7 +56,10 @@ private:
     asio::awaitable<std::error_code> open_control(const std::vector<asio::ip::tcp::endpoint>& candidates);
     asio::awaitable<std::error_code> refresh_topology();
     asio::awaitable<std::error_code> refresh_keyspaces();
-    asio::awaitable<void> wait_schema_agreement(std::shared_ptr<connection> coordinator);
+    // Empty when the nodes the session believes up report the coordinator's schema version (no
+    // coordinator: the control node's) within schema_agreement_timeout; else schema_agreement_timeout
+    // with `why` saying which nodes differ.
+    asio::awaitable<std::error_code> wait_schema_agreement(std::shared_ptr<connection> coordinator, std::string& why);
     asio::awaitable<std::error_code> control_query(std::string_view cql, result& out);
     asio::awaitable<std::error_code> query_on(std::shared_ptr<connection> c, std::string_view cql, result& out);
     void on_event(protocol::event&& ev);

@@ -333,7 +333,7 @@ const replica_map* session_impl::replicas_for(const std::string& keyspace) {
     return &replica_cache_.emplace(keyspace, replica_map(ring_, ks->second)).first->second;
 }
 
-asio::awaitable<void> session_impl::wait_schema_agreement(std::shared_ptr<connection> coordinator) {
+asio::awaitable<std::error_code> session_impl::wait_schema_agreement(std::shared_ptr<connection> coordinator, std::string& why) {
     // The node that ran the DDL has the new schema version; the others agree when they report the
     // same one. Comparing only what the control node sees could agree on the old version, because
     // its system.peers learns of the change late.
@@ -342,29 +342,57 @@ asio::awaitable<void> session_impl::wait_schema_agreement(std::shared_ptr<connec
     const std::string_view local_query = "SELECT schema_version FROM system.local WHERE key='local'";
     const std::string_view peers_query = use_peers_v2_ ? "SELECT native_address, schema_version FROM system.peers_v2"
                                                        : "SELECT rpc_address, schema_version FROM system.peers";
+    why = "no answer about schema versions";
     while (std::chrono::steady_clock::now() < deadline && !closed_) {
         result theirs, local, peers;
         // Read again each round: another client's DDL may move the coordinator past the version
         // this statement produced, and the cluster then agrees on the newer one.
         std::optional<protocol::uuid_bytes> target;
-        auto ec = co_await query_on(coordinator, local_query, theirs);
+        std::error_code ec;
+        if (coordinator) ec = co_await query_on(coordinator, local_query, theirs);
+        else ec = co_await control_query(local_query, theirs);
         if (!ec) target = theirs.get_uuid(0, 0);
         if (!ec) ec = co_await control_query(local_query, local);
         if (!ec) ec = co_await control_query(peers_query, peers);
+        if (ec) why = "reading schema versions failed: " + ec.message();
         if (!ec && target) {
-            bool agreed = local.get_uuid(0, 0) == target;
-            for (std::size_t row = 0; row < peers.size() && agreed; ++row) {
+            std::string differ;
+            if (local.get_uuid(0, 0) != target) differ = "the control node";
+            for (std::size_t row = 0; row < peers.size(); ++row) {
                 auto addr = inet_of(peers, row, use_peers_v2_ ? "native_address" : "rpc_address");
                 bool up = true;
                 for (auto& h : hosts_)
                     if (addr && h->endpoint.address() == *addr) up = h->up && !h->removed;
-                if (up) agreed = peers.get_uuid(row, 1) == target;
+                if (up && peers.get_uuid(row, 1) != target)
+                    differ += (differ.empty() ? "" : ", ") + (addr ? addr->to_string() : std::string("a peer"));
             }
-            if (agreed) co_return;
+            if (differ.empty()) co_return std::error_code{};
+            why = "nodes still on another schema version: " + differ;
         }
         pause.expires_after(100ms);
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
+    if (closed_) co_return make_error_code(client_errc::connection_closed);
+    why = "no schema agreement within " + std::to_string(cfg_.schema_agreement_timeout.count()) + " ms (" + why + ")";
+    co_return make_error_code(client_errc::schema_agreement_timeout);
+}
+
+void session_impl::wait_schema_agreement(result_callback cb) {
+    auto self = shared_from_this();
+    asio::dispatch(strand_, [self, cb = std::move(cb)]() mutable {
+        asio::co_spawn(self->strand_, [self, cb = std::move(cb)]() mutable -> asio::awaitable<void> {
+            result r;
+            std::error_code ec;
+            if (!self->connected_ || self->closed_) {
+                ec = make_error_code(self->closed_ ? client_errc::connection_closed : client_errc::no_host_available);
+            } else {
+                std::string why;
+                ec = co_await self->wait_schema_agreement(nullptr, why);
+                if (ec) r.diag.message = why;
+            }
+            cb(ec, std::move(r));
+        }, asio::detached);
+    });
 }
 
 void session_impl::on_event(protocol::event&& ev) {
