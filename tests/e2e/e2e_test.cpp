@@ -143,6 +143,9 @@ protected:
         for (auto& problem : p.problems) ADD_FAILURE() << problem;
         EXPECT_EQ(out.find(shared->password), std::string::npos) << "the password is on stdout";
         EXPECT_EQ(err.find(shared->password), std::string::npos) << "the password is on stderr";
+        // A sanitizer's report (the connector built with ThreadSanitizer, say) fails the test even
+        // where the connector was expected to fail anyway.
+        EXPECT_EQ(err.find("Sanitizer"), std::string::npos) << shorten(err, 8000);
         for (auto* m : p.trace_errors()) {
             auto& t = (*m->doc)["trace"];
             EXPECT_TRUE(member(t, "emitted_at") && member(t, "emitted_at")->IsNumber()) << to_json(*m->doc);
@@ -808,6 +811,7 @@ TEST_F(E2e, KilledAppendSyncKeepsEveryRecordCoveredByAState) {
     ASSERT_EQ(k.states.size(), 3u) << "the connector did not echo 3 states before the kill; stderr:\n" << shorten(k.err, 4000);
     EXPECT_EQ(k.status.signal, SIGKILL) << k.status.describe();
     EXPECT_EQ(k.err.find(shared->password), std::string::npos);
+    EXPECT_EQ(k.err.find("Sanitizer"), std::string::npos) << shorten(k.err, 8000);
     // Each echoed state covers its chunk.
     for (std::size_t i = 0; i < k.states.size(); ++i) {
         auto doc = parse_json(k.states[i]);

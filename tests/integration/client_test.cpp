@@ -1,11 +1,13 @@
 // The client against one real node: authentication, TLS checks, LZ4, protocol v3, paging,
-// pipelining and every CQL type through a table.
+// pipelining, one session used from several threads at once, and every CQL type through a table.
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <future>
+#include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "client_fixture.hpp"
 
@@ -300,4 +302,94 @@ TEST(Client, SharedBoundStatementIsSentWithoutACopy) {
     auto [e, message] = refused.get_future().get();
     EXPECT_EQ(e, client_errc::prepared_statement_missing);
     EXPECT_NE(message.find("not prepared"), std::string::npos) << message;
+}
+
+// One session shared by several threads at once (run under ThreadSanitizer by the test command):
+// each thread prepares the same statement (one cache entry, filled concurrently), keeps a window of
+// bound and simple statements in flight over a pool of two connections with few stream ids (so
+// statements queue), and reads rows back while the others write. Every row must hold its value.
+TEST(Client, ConcurrentExecuteFromSeveralThreadsOnOneSession) {
+    auto cfg = env_config();
+    cfg.connections_per_host = 2;
+    cfg.max_requests_per_connection = 32;  // fewer ids than the threads' windows: the excess queues
+    blocking_session db(cfg);
+    ASSERT_FALSE(db.connect()) << db.last_error().message;
+    char suffix[16];
+    std::snprintf(suffix, sizeof suffix, "%06x", static_cast<unsigned>(std::random_device{}()) & 0xffffffu);
+    scratch_keyspace ks(db, std::string("it_threads_") + suffix);
+    const std::string table = ks.name() + ".t";
+    run(db, statement("CREATE TABLE " + table + " (k int PRIMARY KEY, v text)"));
+    const std::string insert = "INSERT INTO " + table + " (k, v) VALUES (?, ?)";
+    auto value_of = [](int k) { return "row " + std::to_string(k) + " of thread " + std::to_string(k / 2000); };
+
+    constexpr int threads = 4, per_thread = 2000;
+    struct outcome {
+        std::error_code prepare_error;
+        std::size_t acked = 0, failed = 0, reads_wrong = 0;
+        std::error_code last_error;
+    };
+    std::vector<outcome> outcomes(threads);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+            auto& o = outcomes[t];
+            auto ins = db.prepare(insert, o.prepare_error);
+            if (o.prepare_error) return;
+            inflight_window window(64);
+            for (int i = 0; i < per_thread; ++i) {
+                const int k = t * per_thread + i;
+                window.acquire();
+                auto done = [&](std::error_code e, result) { window.release(e); };
+                if (i % 4 == 3) {  // a simple statement with typed values (no routing token)
+                    statement st(insert);
+                    st.values = {{data_type::of(type_id::int_), cql_value{k}},
+                                 {data_type::of(type_id::varchar), cql_value::text(value_of(k))}};
+                    db.async().execute_impl(std::move(st), done);
+                } else {
+                    db.async().execute_impl(bound_statement{ins, {cql_value{k}, cql_value::text(value_of(k))}, {}}, done);
+                }
+                if (i % 500 == 499) {  // read back one acknowledged row while the other threads write
+                    window.drain();
+                    statement sel("SELECT v FROM " + table + " WHERE k = ?");
+                    sel.values = {{data_type::of(type_id::int_), cql_value{k - 1}}};
+                    std::error_code ec;
+                    auto r = db.execute(std::move(sel), ec);
+                    if (ec || r.size() != 1 || r.get_text(0, 0) != value_of(k - 1)) ++o.reads_wrong;
+                }
+            }
+            window.drain();
+            o.acked = window.acked();
+            o.failed = window.failed();
+            o.last_error = window.last_error();
+        });
+    }
+    for (auto& w : workers) w.join();
+    for (int t = 0; t < threads; ++t) {
+        const auto& o = outcomes[t];
+        ASSERT_FALSE(o.prepare_error) << "thread " << t << ": " << o.prepare_error.message();
+        EXPECT_EQ(o.acked, static_cast<std::size_t>(per_thread)) << "thread " << t;
+        EXPECT_EQ(o.failed, 0u) << "thread " << t << ": " << o.last_error.message();
+        EXPECT_EQ(o.reads_wrong, 0u) << "thread " << t;
+    }
+    EXPECT_EQ(db.hosts()[0].open_connections, 2);
+
+    // Every row, read back page by page, holds exactly the value its thread wrote.
+    statement sel("SELECT k, v FROM " + table);
+    sel.options.page_size = 1000;
+    std::map<int, std::string> rows;
+    std::error_code ec;
+    for (;;) {
+        auto r = db.execute(sel, ec);
+        ASSERT_FALSE(ec) << r.diag.message;
+        for (std::size_t i = 0; i < r.size(); ++i) rows[*r.get_int32(i, 0)] = r.get_text(i, 1).value_or("<null>");
+        if (!r.paging_state()) break;
+        sel.options.paging_state = *r.paging_state();
+    }
+    ASSERT_EQ(rows.size(), static_cast<std::size_t>(threads * per_thread));
+    std::size_t wrong = 0;
+    for (const auto& [k, v] : rows)
+        if (v != value_of(k)) ++wrong;
+    EXPECT_EQ(wrong, 0u);
+    EXPECT_EQ(rows.begin()->first, 0);
+    EXPECT_EQ(rows.rbegin()->first, threads * per_thread - 1);
 }

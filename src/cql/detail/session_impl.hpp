@@ -4,6 +4,7 @@
 
 #include <asio.hpp>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -97,7 +98,9 @@ private:
     std::map<std::string, replication_strategy> keyspaces_;
     std::map<std::string, replica_map> replica_cache_;
     std::map<std::string, std::shared_ptr<const prepared_info>> prepared_;
-    protocol::protocol_version version_ = protocol::protocol_version::v4;
+    // Written on the strand when the control connection opens (again); read by execute() on the
+    // caller's thread to encode the routing key: atomic, or that read races a reconnect.
+    std::atomic<protocol::protocol_version> version_{protocol::protocol_version::v4};
     bool use_peers_v2_ = true;
     bool connected_ = false;
     bool closed_ = false;
