@@ -53,7 +53,7 @@ asio::awaitable<std::error_code> connection::open() {
         co_return ec;
     }
     open_ = true;
-    last_write_ = last_read_ = std::chrono::steady_clock::now();
+    last_write_ = std::chrono::steady_clock::now();
     auto self = shared_from_this();
     asio::co_spawn(strand_, [self]() { return self->reader(); }, asio::detached);
     asio::co_spawn(strand_, [self]() { return self->writer(); }, asio::detached);
@@ -164,7 +164,6 @@ asio::awaitable<void> connection::reader() {
             break;
         }
         reader_.commit(n);
-        last_read_ = std::chrono::steady_clock::now();
         frame f;
         while (!closed_ && reader_.next(f, ec)) dispatch(std::move(f));
         if (ec) close(ec);
@@ -241,13 +240,6 @@ asio::awaitable<void> connection::sweeper() {
         if (static_cast<int>(streams_.orphan_count()) > opts_.max_orphans) {
             message_ = std::to_string(streams_.orphan_count()) + " requests timed out without an answer";
             close(make_error_code(client_errc::too_many_orphans));
-        } else if (!expired_.empty() && now - last_read_ >= opts_.connect_timeout) {
-            // A stalled connection (not a slow node: a slow one still answers something): every
-            // request on it would wait out its whole timeout. Closing it fails them at once, so
-            // idempotent ones go to another replica, and the pool reconnects (or marks the host down).
-            message_ = "requests timed out and nothing arrived for " +
-                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - last_read_).count()) + " ms";
-            close(make_error_code(client_errc::request_timeout));
         }
     }
 }

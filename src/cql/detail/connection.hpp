@@ -92,7 +92,6 @@ private:
     bool open_ = false;
     bool closed_ = false;
     std::chrono::steady_clock::time_point last_write_{};
-    std::chrono::steady_clock::time_point last_read_{};  // bytes last arrived (or the connection opened)
     std::string message_;
     std::error_code close_reason_;
 };
