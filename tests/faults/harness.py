@@ -66,22 +66,12 @@ def socket_peers(pid: int) -> list[tuple[str, int]]:
     return peers
 
 
-class Proxy:
-    """tools/fault-proxy on a free port of 127.0.0.1 in front of upstream, controlled over a unix socket."""
+class ProxyControl:
+    """A running tools/fault-proxy, steered over its unix control socket; its log file."""
 
-    def __init__(self, work: Path, upstream: str, *flags: str):
-        self.port = free_port()
-        self.ctl_path = work / "proxy.sock"
-        self.log_path = work / "proxy.log"
-        cmd = [sys.executable, str(TOOLS / "fault-proxy"), "--listen", f"127.0.0.1:{self.port}", "--upstream", upstream,
-               "--control-unix", str(self.ctl_path), "--log", str(self.log_path), *flags]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stderr=open(work / "proxy.stderr", "wb"))
-        deadline = time.monotonic() + 15
-        while not self.ctl_path.exists():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise Failure(f"fault-proxy did not start: {(work / 'proxy.stderr').read_text()[-2000:]}")
-            time.sleep(0.05)
-        log(f"fault-proxy on 127.0.0.1:{self.port} -> {upstream} {' '.join(flags)}")
+    def __init__(self, ctl_path: Path, log_path: Path):
+        self.ctl_path, self.log_path = ctl_path, log_path
+        self.log_start = log_path.stat().st_size if log_path.exists() else 0
 
     def ctl(self, **cmd) -> dict:
         with socket.socket(socket.AF_UNIX) as s:
@@ -94,8 +84,31 @@ class Proxy:
         return answer
 
     def lines(self, kind: str | None = None) -> list[str]:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        """The log lines written since this object was made (a cluster's proxies outlive a scenario)."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(self.log_start)
+                text = f.read().decode(errors="replace")
+        except OSError:
+            text = ""
         return [ln for ln in text.splitlines() if kind is None or f" {kind} " in ln]
+
+
+class Proxy(ProxyControl):
+    """tools/fault-proxy on a free port of 127.0.0.1 in front of upstream, controlled over a unix socket."""
+
+    def __init__(self, work: Path, upstream: str, *flags: str):
+        super().__init__(work / "proxy.sock", work / "proxy.log")
+        self.port = free_port()
+        cmd = [sys.executable, str(TOOLS / "fault-proxy"), "--listen", f"127.0.0.1:{self.port}", "--upstream", upstream,
+               "--control-unix", str(self.ctl_path), "--log", str(self.log_path), *flags]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stderr=open(work / "proxy.stderr", "wb"))
+        deadline = time.monotonic() + 15
+        while not self.ctl_path.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise Failure(f"fault-proxy did not start: {(work / 'proxy.stderr').read_text()[-2000:]}")
+            time.sleep(0.05)
+        log(f"fault-proxy on 127.0.0.1:{self.port} -> {upstream} {' '.join(flags)}")
 
     def stop(self):
         if self.proc.poll() is None:
@@ -104,6 +117,13 @@ class Proxy:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+
+
+def clear_faults(proxies: list[ProxyControl]) -> None:
+    """No fault left on any proxy: no plan, flip, stall or refusal, and no reset."""
+    for proxy in proxies:
+        proxy.ctl(cmd="clear")
+        proxy.ctl(cmd="set", rst=False)
 
 
 class Sync:
@@ -214,6 +234,24 @@ class Harness:
         upstream = f"{self.hosts.split(',')[0]}:{self.port}"
         self.proxy = Proxy(self.dir, upstream, *flags)
         return self.proxy
+
+    def node_proxies(self) -> list[ProxyControl]:
+        """The fault proxies of a cluster started with tools/cassandra-local start --proxied, one per node
+        (node K's at $CASSANDRA_RUN_DIR/nodeK/proxy.sock); every fault on them is cleared at the end."""
+        run_dir = Path(os.environ.get("CASSANDRA_RUN_DIR", ROOT / ".cache" / "run"))
+        try:
+            described = json.loads((run_dir / "cluster.json").read_text())
+        except (OSError, ValueError):
+            described = {}
+        if not described.get("proxied") or described.get("nodes", 1) < 3:
+            raise Failure(f"needs a proxied 3-node cluster (tools/cassandra-local start --nodes 3 --proxied); "
+                          f"{run_dir}/cluster.json says {described}")
+        proxies = [ProxyControl(run_dir / f"node{k}" / "proxy.sock", run_dir / f"node{k}" / "proxy.log")
+                   for k in range(1, described["nodes"] + 1)]
+        for proxy in proxies:
+            proxy.ctl(cmd="stats")  # running and answering
+        self.cleanups.append(lambda: clear_faults(proxies))
+        return proxies
 
     def create_tables(self, config: Path, catalog: Path) -> None:
         """A sync of no records: the connector creates the keyspace and tables (the real sync reuses them)."""

@@ -22,6 +22,16 @@ Single node (meson suite 'faults'):
   cluster-truncate-node-down  a replaced append_dedup stream (a refresh: its commit TRUNCATEs) with
                  node3 stopped: the sync fails with a transient_error saying TRUNCATE needs every node
                  and naming node3, the previous rows stay readable; the retry commits once node3 is back
+3 nodes, each behind its fault proxy (tools/cassandra-local start --nodes 3 --proxied; meson suite
+'faults-cluster-proxied'), replication 3, QUORUM; the sync must complete:
+  cluster-proxied-healthy  no fault: every node's proxy carries writes (the peers the connector
+                     discovers are the proxies), rows exact; its rows/s is the baseline
+  cluster-proxy-stall  a healthy sync, then one with node 2's connections stalled forever from its
+                     first STATE on (the node itself is well: its replicas still get the writes);
+                     logs both rows/s and their ratio (the issue asks >= 0.5; a measurement, not asserted);
+                     then node 2 stalled under a window of 32 requests (fewer than max_orphans in flight there)
+  cluster-proxy-faults  at once: node 1's connections stall forever, node 2's responses get flipped
+                     bytes again and again, node 3's connections are reset after every 300 KB
 
 Each runs its own keyspace and role (with a distinctive password, which must not appear in the
 connector's output), feeds generated records with STATEs between them, kills the connector at a hard
@@ -38,7 +48,7 @@ import time
 import traceback
 
 sys.dont_write_bytecode = True  # noqa: E402  (no __pycache__ in the source tree)
-from harness import Failure, Harness, log
+from harness import Failure, Harness, clear_faults, log
 
 OK_OR_TRANSIENT = ("ok", "transient_error")
 
@@ -303,9 +313,104 @@ def cluster_truncate_node_down(h: Harness):
     log(f"TRUNCATE refused with node3 down, previous {len(before)} rows kept; the retry committed {len(after)} rows")
 
 
+def proxied_sync(h: Harness, proxies, messages, catalog, bound: float, during=None, config=None):
+    """A sync at replication 3 and QUORUM through the node proxies (the tables made first, without
+    faults, so that rows/s measures the writes); the faults are cleared before the check."""
+    config = config or h.config(replication=3, consistency="QUORUM", compression="none")
+    h.create_tables(config, catalog)
+    s = h.sync(config, catalog, messages, bound=bound, during=during)
+    clear_faults(proxies)
+    return s
+
+
+def rows_per_s(s) -> float:
+    found = re.search(r"\(([0-9.]+) records/s", s.done_line())
+    if not found:
+        raise Failure(f"the connector printed no rate (exit {s.exit_status}): {s.stdout[-800:]}")
+    return float(found.group(1))
+
+
+def frames_by_proxy(proxies) -> list[int]:
+    return [p.ctl(cmd="stats")["frames"]["c2s"] for p in proxies]
+
+
+def cluster_proxied_healthy(h: Harness):
+    from cassandra import ConsistencyLevel
+
+    proxies = h.node_proxies()
+    before = frames_by_proxy(proxies)
+    messages, catalog = h.generate(count=20000, state_every=1000)
+    s = proxied_sync(h, proxies, messages, catalog, bound=240)
+    h.check(s, messages, catalog, ("ok",), consistency=ConsistencyLevel.QUORUM)
+    carried = [after - b for after, b in zip(frames_by_proxy(proxies), before)]
+    log(f"healthy through the proxies: {rows_per_s(s):.0f} rows/s; frames client->server by node: {carried}")
+    if min(carried) < 100:
+        raise Failure(f"a node's proxy carried almost no requests ({carried}): the connector did not use every "
+                      "node through its proxy")
+
+
+def cluster_proxy_stall(h: Harness):
+    from cassandra import ConsistencyLevel
+
+    proxies = h.node_proxies()
+    messages, catalog = h.generate(count=20000, state_every=1000)
+    healthy = proxied_sync(h, proxies, messages, catalog, bound=240)
+    h.check(healthy, messages, catalog, ("ok",), consistency=ConsistencyLevel.QUORUM)
+    h.session.execute(f'DROP KEYSPACE IF EXISTS "{h.keyspace}"', timeout=120)
+    h.keyspace += "_stalled"
+
+    def during(s):
+        s.wait_states(1, 120)
+        proxies[1].ctl(cmd="stall", seconds=None)
+        s.note("node2's connections (open and new) stalled forever")
+
+    stalled = proxied_sync(h, proxies, messages, catalog, bound=240, during=during)
+    h.check(stalled, messages, catalog, ("ok",), consistency=ConsistencyLevel.QUORUM)
+    base, slow = rows_per_s(healthy), rows_per_s(stalled)
+    log(f"rows/s: healthy {base:.0f}, node2 stalled {slow:.0f}: ratio {slow / base:.2f} (the issue asks >= 0.5)")
+    # A small window: fewer requests in flight on the stalled connection than max_orphans, so it is
+    # never replaced; the query plans must put the node behind its busy connection last, or every
+    # request routed there would wait out its 12 s timeout and 4000 records take beyond the bound.
+    clear_faults(proxies)
+    h.session.execute(f'DROP KEYSPACE IF EXISTS "{h.keyspace}"', timeout=120)
+    h.keyspace += "_window"
+    small, small_catalog = h.generate(count=4000, state_every=500)
+    config = h.config(replication=3, consistency="QUORUM", compression="none", max_in_flight=32)
+    narrow = proxied_sync(h, proxies, small, small_catalog, bound=150, during=during, config=config)
+    h.check(narrow, small, small_catalog, ("ok",), consistency=ConsistencyLevel.QUORUM)
+    log(f"window 32, node2 stalled: {rows_per_s(narrow):.0f} rows/s")
+
+
+def cluster_proxy_faults(h: Harness):
+    from cassandra import ConsistencyLevel
+
+    proxies = h.node_proxies()
+    messages, catalog = h.generate(count=20000, state_every=500)
+
+    def during(s):
+        s.wait_states(1, 120)
+        proxies[0].ctl(cmd="stall", seconds=None)
+        # CQL v4 has no checksum: the flips hit structural bytes (compression is off): a Void
+        # RESULT's kind, a RESULT's opcode, a response's version; on every connection, new ones too.
+        for frame, offset, xor in ((150, 12, 0x02), (400, 4, 0x01), (700, 0, 0x01)):
+            proxies[1].ctl(cmd="flip", frame=frame, offset=offset, xor=xor, opcode=8, times=1000)
+        proxies[2].ctl(cmd="set", c2s={"close_after_bytes": 300000}, rst=True)
+        s.note("node1 stalled forever, node2's responses flipped, node3's connections reset after 300 KB")
+
+    s = proxied_sync(h, proxies, messages, catalog, bound=300, during=during)
+    h.check(s, messages, catalog, ("ok",), consistency=ConsistencyLevel.QUORUM)
+    flips = [ln for ln in proxies[1].lines("FAULT") if " flip " in ln]
+    resets = [ln for ln in proxies[2].lines("FAULT") if "close c2s after" in ln]
+    log(f"{rows_per_s(s):.0f} rows/s; {len(flips)} flips on node2, {len(resets)} resets on node3")
+    if not flips or not resets:
+        raise Failure(f"the faults did not fire ({len(flips)} flips, {len(resets)} resets): the scenario tested nothing")
+
+
 SCENARIOS = {"passthrough": passthrough, "node-kill": node_kill, "proxy-resets": proxy_resets,
              "proxy-stall": proxy_stall, "proxy-flip": proxy_flip, "write-timeout": write_timeout,
-             "cluster-node-kill": cluster_node_kill, "cluster-truncate-node-down": cluster_truncate_node_down}
+             "cluster-node-kill": cluster_node_kill, "cluster-truncate-node-down": cluster_truncate_node_down,
+             "cluster-proxied-healthy": cluster_proxied_healthy, "cluster-proxy-stall": cluster_proxy_stall,
+             "cluster-proxy-faults": cluster_proxy_faults}
 
 
 def main(argv):

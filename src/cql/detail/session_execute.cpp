@@ -238,11 +238,19 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
             continue;
         }
         protocol::response resp;
-        if (auto ec = protocol::decode_response(got.response, resp)) {
-            w->diag.message = h->label + " sent an undecodable response: " + ec.message();
-            conn->close(ec);
-            finish(ec, {});
-            co_return;
+        auto bad = protocol::decode_response(got.response, resp);
+        if (!bad && !std::holds_alternative<protocol::error_response>(resp.body) &&
+            !std::holds_alternative<protocol::result>(resp.body))
+            bad = make_error_code(client_errc::protocol_violation);  // e.g. READY or an EVENT on a request's stream
+        if (bad) {
+            // A corrupted connection (CQL v4 frames carry no checksum), not an answer: it is closed, and
+            // an idempotent statement goes to the next host like one whose connection broke.
+            last = bad;
+            w->diag.message = h->label + " sent an undecodable response: " + bad.message();
+            conn->close(bad);
+            if (!idempotent) break;
+            next = (next + 1) % plan.size();
+            continue;
         }
         if (auto* err = std::get_if<protocol::error_response>(&resp.body)) {
             last = err->error_code();
@@ -267,10 +275,6 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
         }
         result out;
         auto* res = std::get_if<protocol::result>(&resp.body);
-        if (!res) {
-            finish(make_error_code(client_errc::protocol_violation), {});
-            co_return;
-        }
         if (auto* rows = std::get_if<protocol::rows_result>(res)) out = result(std::move(*rows), conn->version());
         out.set_warnings(std::move(resp.extras.warnings));
         if (auto* sc = std::get_if<protocol::schema_change_event>(res)) {
