@@ -538,7 +538,7 @@ def pyairbyte_writes(work: Work, node: Node, label: str, source_kind: str, mode:
     for old in capture.iterdir():
         old.unlink()
     source = str(SOURCE_FAKER if source_kind == "keys" else nokeys)
-    ks = fresh_keyspace(node, label)
+    ks = fresh_keyspace(node, label.replace("-", "_"))
     try:
         start = time.monotonic()
         import airbyte  # noqa: F401  (timed apart from the writes)
