@@ -630,8 +630,12 @@ def step_pyairbyte_resume(work: Work, node: Node) -> None:
         if node.session.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = %s AND "
                                 "table_name = 'airbyte_tmp_users'", (ks,)).one():
             staged = node.session.execute(f'SELECT COUNT(*) FROM "{ks}"."airbyte_tmp_users"', timeout=120).one()[0]
+        final = 0
+        if node.session.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = %s AND "
+                                "table_name = 'airbyte_raw_users'", (ks,)).one():
+            final = node.session.execute(f'SELECT COUNT(*) FROM "{ks}"."airbyte_raw_users"', timeout=120).one()[0]
         log(f"{label}: write 1 interrupted by Ctrl-C after {seen} records (PyAirbyte exit {rc}, {sent} records "
-            f"sent in all, no STATE out, {staged} rows staged) in {time.monotonic() - t:.1f} s")
+            f"sent in all, no STATE out, {staged} rows staged, {final} in the final table) in {time.monotonic() - t:.1f} s")
         # Write 2: the same write again; PyAirbyte reads the source anew and sends all its records.
         t = time.monotonic()
         pyairbyte_write(spec)
