@@ -491,7 +491,7 @@ def pyairbyte_write(spec: dict) -> None:
                                       local_executable=spec["destination"])
     if spec.get("check"):
         destination.check()
-        log("pyairbyte: destination.check() passed")
+        log(f"{spec.get('label', 'pyairbyte')}: destination.check() passed")
     destination.write(source, state_cache=False)
 
 
@@ -549,7 +549,7 @@ def pyairbyte_writes(work: Work, node: Node, label: str, source_kind: str, mode:
             t = time.monotonic()
             pyairbyte_write({"faker_config": {"count": count, "seed": 99, "parallelism": 1}, "source": source,
                              "streams": "*", "config": node.config(ks), "destination": str(wrapper),
-                             "check": run == 1})
+                             "check": run == 1, "label": label})
             log(f"{label}: write {run} ({count} users) finished in {time.monotonic() - t:.1f} s")
         writes = captured_writes(capture)
         if len(writes) != 2:
