@@ -6,6 +6,13 @@
                                        append_dedup: one row per id, the greatest cursor
     faker_e2e.py pyairbyte CONNECTOR   PyAirbyte, offline, default DuckDB cache and AUTO write strategy,
                                        writes faker data through the connector twice
+    faker_e2e.py pyairbyte-nokeys CONNECTOR
+                                       the same with streams that declare no primary key and no cursor:
+                                       PyAirbyte replaces the tables (overwrite) on each write
+    faker_e2e.py pyairbyte-resume CONNECTOR
+                                       a keyless write interrupted by Ctrl-C after about 1300 records,
+                                       before any STATE, then a write again: the table holds the
+                                       source's records exactly
     faker_e2e.py all       CONNECTOR
 
 Run it with the venv's python (tools/e2e-faker does). It needs the node's CQL_HOSTS, CQL_PORT,
@@ -21,6 +28,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,8 +36,9 @@ import threading
 import time
 from pathlib import Path
 
-VENV_BIN = Path(sys.executable).parent
-SOURCE_FAKER = VENV_BIN / "source-faker"
+# source-faker lives in a venv of its own (tools/e2e-faker says where): it needs airbyte-cdk 6,
+# PyAirbyte airbyte-cdk 7.
+SOURCE_FAKER = Path(os.environ.get("E2E_SOURCE_FAKER") or Path(sys.executable).parent / "source-faker")
 MESSAGE_TYPES = {"RECORD", "STATE", "LOG", "SPEC", "CONNECTION_STATUS", "CATALOG", "TRACE", "CONTROL"}
 STREAMS = ("users", "products", "purchases")
 
@@ -422,74 +431,252 @@ fi
 exec "@CONNECTOR@" "$@"
 """
 
+# source-faker whose streams declare no primary key and no cursor (the discovered catalog edited, the
+# records as source-faker makes them): PyAirbyte's AUTO strategy replaces such streams on each write.
+NOKEYS_SOURCE = """#!/usr/bin/env bash
+set -o pipefail
+if [ "${1:-}" = discover ]; then
+  "@FAKER@" "$@" | "@PYTHON@" -c '
+import json, sys
+for line in sys.stdin:
+    try:
+        m = json.loads(line)
+    except ValueError:
+        m = None
+    if isinstance(m, dict) and m.get("type") == "CATALOG":
+        for s in m["catalog"]["streams"]:
+            s.pop("source_defined_primary_key", None)
+            s.pop("default_cursor_field", None)
+            s["source_defined_cursor"] = False
+        line = json.dumps(m) + "\\n"
+    sys.stdout.write(line)
+'
+  exit
+fi
+exec "@FAKER@" "$@"
+"""
 
-def step_pyairbyte(work: Work, node: Node) -> None:
+PYAIRBYTE_DIRS = {"AIRBYTE_PROJECT_DIR": "project", "AIRBYTE_CACHE_ROOT": "cache", "AIRBYTE_LOGGING_ROOT": "logs",
+                  "AIRBYTE_TEMP_DIR": "tmp"}
+
+
+def pyairbyte_setup(work: Work) -> tuple[Path, Path, Path]:
+    """The environment PyAirbyte runs in (offline: no registry look-up, no telemetry; every file it
+    makes under the work dir) and the two wrappers. Returns (capture dir, destination, keyless source)."""
+    os.environ.update({"AIRBYTE_OFFLINE_MODE": "1", "DO_NOT_TRACK": "1"})
+    for var, d in PYAIRBYTE_DIRS.items():
+        (work.dir / d).mkdir(exist_ok=True)
+        os.environ[var] = str(work.dir / d)
     capture = work.dir / "pyairbyte-capture"
-    capture.mkdir()
+    capture.mkdir(exist_ok=True)
     wrapper = work.dir / "destination-cassandra"
     wrapper.write_text(WRAPPER.replace("@DIR@", str(capture)).replace("@CONNECTOR@", work.connector))
     wrapper.chmod(0o755)
-    # Offline: no registry look-up, no telemetry; every file PyAirbyte makes goes under the work dir.
-    os.environ.update({
-        "AIRBYTE_OFFLINE_MODE": "1",
-        "DO_NOT_TRACK": "1",
-        "AIRBYTE_PROJECT_DIR": str(work.dir / "project"),
-        "AIRBYTE_CACHE_ROOT": str(work.dir / "cache"),
-        "AIRBYTE_LOGGING_ROOT": str(work.dir / "logs"),
-        "AIRBYTE_TEMP_DIR": str(work.dir / "tmp"),
-    })
-    (work.dir / "tmp").mkdir()
-    start = time.monotonic()
-    import airbyte as ab  # after the environment: PyAirbyte reads it at import
+    nokeys = work.dir / "source-faker-nokeys"
+    nokeys.write_text(NOKEYS_SOURCE.replace("@FAKER@", str(SOURCE_FAKER))
+                      .replace("@PYTHON@", str(SOURCE_FAKER.parent / "python")))
+    nokeys.chmod(0o755)
+    return capture, wrapper, nokeys
 
-    from importlib.metadata import version
 
-    log(f"pyairbyte: PyAirbyte {version('airbyte')} imported in {time.monotonic() - start:.1f} s")
-    ks = fresh_keyspace(node, "pyab")
-    try:
-        source = ab.get_source("source-faker", config={"count": 1000, "seed": 99, "parallelism": 1},
-                               local_executable=str(SOURCE_FAKER), streams="*")
-        destination = ab.get_destination("destination-cassandra", config=node.config(ks),
-                                         local_executable=str(wrapper))
+def pyairbyte_write(spec: dict) -> None:
+    """One destination.write(source) as a user writes it: the default DuckDB cache, write strategy
+    AUTO. state_cache=False works around PyAirbyte 0.71.3, whose second write into the same cache
+    fails with a duplicate key in its own _airbyte_destination_state table."""
+    import airbyte as ab  # after pyairbyte_setup: PyAirbyte reads the environment at import
+
+    source = ab.get_source("source-faker", config=spec["faker_config"], local_executable=spec["source"],
+                           streams=spec["streams"])
+    destination = ab.get_destination("destination-cassandra", config=spec["config"],
+                                      local_executable=spec["destination"])
+    if spec.get("check"):
         destination.check()
-        log("pyairbyte: destination.check() passed")
+        log(f"{spec.get('label', 'pyairbyte')}: destination.check() passed")
+    destination.write(source, state_cache=False)
+
+
+def pyairbyte_write_child(spec: dict) -> int:
+    """The interrupted write runs in a child, as a user's script would: Ctrl-C reaches it there."""
+    pyairbyte_write(spec)
+    return 0
+
+
+def captured_writes(capture: Path) -> list[tuple[dict, list[str], list[str]]]:
+    """Every write invocation the wrapper saw, oldest first: (catalog, stdin lines, stdout lines)."""
+    out = []
+    for n in sorted(p.name.split(".")[0] for p in capture.glob("*.in.jsonl")):
+        catalog = json.loads((capture / f"{n}.catalog.json").read_text())
+        in_lines = (capture / f"{n}.in.jsonl").read_text(encoding="utf-8").splitlines()
+        out_file = capture / f"{n}.out.jsonl"
+        out_lines = out_file.read_text(encoding="utf-8").splitlines() if out_file.exists() else []
+        out.append((catalog, in_lines, out_lines))
+    return out
+
+
+def check_pyairbyte_input(catalog: dict, model: InputModel, mode: str, what: str) -> None:
+    """What PyAirbyte sends, as the user guide states it: the AUTO strategy's mode, generation_id ==
+    minimum_generation_id == 1 and sync_id 1 on every write, emitted_at in seconds (from its cache's
+    _airbyte_extracted_at), and the cache's own columns inside each record's data."""
+    for cs in catalog["streams"]:
+        got = (cs["destination_sync_mode"], cs.get("generation_id"), cs.get("minimum_generation_id"), cs.get("sync_id"))
+        if got != (mode, 1, 1, 1):
+            raise Failure(f"{what}: stream {cs['stream']['name']}: (mode, generation_id, minimum_generation_id, "
+                          f"sync_id) = {got}, expected {(mode, 1, 1, 1)}")
+    now = time.time()
+    for sid, data, _, emitted_at in model.records:
+        if abs(emitted_at - now) > 86400:
+            raise Failure(f"{what}: {sid[1]} record emitted_at {emitted_at}, not seconds since the epoch of today")
+        missing = {"_airbyte_raw_id", "_airbyte_extracted_at", "_airbyte_meta"} - set(data)
+        if missing:
+            raise Failure(f"{what}: {sid[1]} record data without PyAirbyte's cache columns {sorted(missing)}")
+
+
+def pyairbyte_writes(work: Work, node: Node, label: str, source_kind: str, mode: str) -> None:
+    """Two writes (1000 users, then 800) of every faker stream; the tables must hold exactly what the
+    second write sent (every write is a truncating refresh: generation_id == minimum_generation_id)."""
+    capture, wrapper, nokeys = pyairbyte_setup(work)
+    for old in capture.iterdir():
+        old.unlink()
+    source = str(SOURCE_FAKER if source_kind == "keys" else nokeys)
+    ks = fresh_keyspace(node, label.replace("-", "_"))
+    try:
+        start = time.monotonic()
+        import airbyte  # noqa: F401  (timed apart from the writes)
+        from importlib.metadata import version
+
+        log(f"{label}: PyAirbyte {version('airbyte')} imported in {time.monotonic() - start:.1f} s")
         for run, count in ((1, 1000), (2, 800)):
-            # Write 2 reads 800 users anew; the DuckDB cache still holds write 1's other 200, and
-            # PyAirbyte sends the cache's contents. Its catalog asks for a truncating refresh on
-            # every write (generation_id == minimum_generation_id == 1): the tables hold write 2's rows.
-            source.set_config({"count": count, "seed": 99, "parallelism": 1})
             t = time.monotonic()
-            destination.write(source)  # the default DuckDB cache, write_strategy AUTO
-            log(f"pyairbyte: write {run} ({count} users) finished in {time.monotonic() - t:.1f} s")
-        writes = sorted(p.name.split(".")[0] for p in capture.glob("*.in.jsonl"))
+            pyairbyte_write({"faker_config": {"count": count, "seed": 99, "parallelism": 1}, "source": source,
+                             "streams": "*", "config": node.config(ks), "destination": str(wrapper),
+                             "check": run == 1, "label": label})
+            log(f"{label}: write {run} ({count} users) finished in {time.monotonic() - t:.1f} s")
+        writes = captured_writes(capture)
         if len(writes) != 2:
-            raise Failure(f"pyairbyte: expected 2 write invocations, saw {len(writes)}")
+            raise Failure(f"{label}: expected 2 write invocations, saw {len(writes)}")
         dest = DestinationModel()
-        for i, n in enumerate(writes, 1):
-            catalog = json.loads((capture / f"{n}.catalog.json").read_text())
-            modes = {cs["stream"]["name"]: cs["destination_sync_mode"] for cs in catalog["streams"]}
-            if modes != {s: "append_dedup" for s in STREAMS}:
-                raise Failure(f"pyairbyte: AUTO resolved to {modes}, expected append_dedup (faker streams have keys)")
-            model = InputModel((capture / f"{n}.in.jsonl").read_text(encoding="utf-8").splitlines())
+        for i, (catalog, in_lines, out_lines) in enumerate(writes, 1):
+            model = InputModel(in_lines)
+            check_pyairbyte_input(catalog, model, mode, f"{label} write {i}")
             per_stream = collections.Counter(r[0][1] for r in model.records)
             if set(per_stream) != set(STREAMS):
-                raise Failure(f"pyairbyte: write {i} carried records of {dict(per_stream)}")
-            states = check_output((capture / f"{n}.out.jsonl").read_text(encoding="utf-8").splitlines(), model,
-                                  f"pyairbyte write {i}")
-            log(f"pyairbyte: write {i}: {dict(per_stream)} records, {len(states)} states echoed with counts")
+                raise Failure(f"{label}: write {i} carried records of {dict(per_stream)}")
+            states = check_output(out_lines, model, f"{label} write {i}")
+            log(f"{label}: write {i}: {mode}, {dict(per_stream)} records, {len(states)} states echoed with counts")
             dest.apply(catalog, model)
-        expect_tables(node, ks, catalog, dest, "pyairbyte")
+        expect_tables(node, ks, catalog, dest, label)
     finally:
         if os.environ.get("E2E_KEEP") != "1":
             node.drop(ks)
 
 
+def step_pyairbyte(work: Work, node: Node) -> None:
+    # faker streams have primary keys: AUTO resolves to append_dedup.
+    pyairbyte_writes(work, node, "pyairbyte", "keys", "append_dedup")
+
+
+def step_pyairbyte_nokeys(work: Work, node: Node) -> None:
+    # No primary key and no cursor: AUTO resolves to overwrite (PyAirbyte's REPLACE).
+    pyairbyte_writes(work, node, "pyairbyte-nokeys", "nokeys", "overwrite")
+
+
+def count_records(capture: Path) -> int:
+    return sum(p.read_bytes().count(b'{"type":"RECORD"') for p in capture.glob("*.in.jsonl"))
+
+
+def step_pyairbyte_resume(work: Work, node: Node) -> None:
+    """A user's Ctrl-C during a write, then the same write again (the issue-15 scenario): the first
+    write is interrupted once about 1300 records went to the connector (before any STATE: PyAirbyte
+    sends a stream's STATE after all its records), then a second write sends everything again under
+    the same generation (1). Only what an emitted STATE covered may survive from the first: none."""
+    count = int(os.environ.get("E2E_RESUME_COUNT", "5000"))
+    cut = 1300
+    capture, wrapper, nokeys = pyairbyte_setup(work)
+    for old in capture.iterdir():
+        old.unlink()
+    label = "pyairbyte-resume"
+    ks = fresh_keyspace(node, "pyres")
+    spec = {"faker_config": {"count": count, "seed": 31, "parallelism": 1}, "source": str(nokeys),
+            "streams": ["users"], "config": node.config(ks), "destination": str(wrapper)}
+    try:
+        # Write 1 in a child of its own session; Ctrl-C is SIGINT to the terminal's foreground
+        # process group: PyAirbyte, the wrapper, tee and the connector.
+        t = time.monotonic()
+        child = subprocess.Popen([sys.executable, os.path.abspath(__file__), "_pyairbyte-write", json.dumps(spec)],
+                                 start_new_session=True, stdout=subprocess.DEVNULL,
+                                 stderr=open(work.dir / "resume-write1.stderr", "wb"))
+        seen = 0
+        while child.poll() is None and seen < cut:
+            time.sleep(0.02)
+            seen = count_records(capture)
+        if child.poll() is not None:
+            raise Failure(f"{label}: write 1 ended (exit {child.returncode}) after {seen} records, before the cut at "
+                          f"{cut}: {(work.dir / 'resume-write1.stderr').read_text()[-2000:]}")
+        os.killpg(child.pid, signal.SIGINT)
+        try:
+            rc = child.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            raise Failure(f"{label}: write 1 did not end within 120 s of Ctrl-C")
+        time.sleep(1)  # the connector, in the same group, ends on its own signal
+        sent = count_records(capture)
+        writes = captured_writes(capture)
+        if len(writes) != 1:
+            raise Failure(f"{label}: expected 1 write invocation before the interruption, saw {len(writes)}")
+        if any('"type":"STATE"' in l.replace(" ", "") for l in writes[0][2]):
+            raise Failure(f"{label}: a STATE went out before the interruption: the scenario needs none")
+        staged = 0
+        if node.session.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = %s AND "
+                                "table_name = 'airbyte_tmp_users'", (ks,)).one():
+            staged = node.session.execute(f'SELECT COUNT(*) FROM "{ks}"."airbyte_tmp_users"', timeout=120).one()[0]
+        final = 0
+        if node.session.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = %s AND "
+                                "table_name = 'airbyte_raw_users'", (ks,)).one():
+            final = node.session.execute(f'SELECT COUNT(*) FROM "{ks}"."airbyte_raw_users"', timeout=120).one()[0]
+        log(f"{label}: write 1 interrupted by Ctrl-C after {seen} records (PyAirbyte exit {rc}, {sent} records "
+            f"sent in all, no STATE out, {staged} rows staged, {final} in the final table) in {time.monotonic() - t:.1f} s")
+        # Write 2: the same write again; PyAirbyte reads the source anew and sends all its records.
+        t = time.monotonic()
+        pyairbyte_write(spec)
+        log(f"{label}: write 2 ({count} users) finished in {time.monotonic() - t:.1f} s")
+        writes = captured_writes(capture)
+        if len(writes) != 2:
+            raise Failure(f"{label}: expected 2 write invocations, saw {len(writes)}")
+        catalog, in_lines, out_lines = writes[1]
+        model = InputModel(in_lines)
+        check_pyairbyte_input(catalog, model, "overwrite", f"{label} write 2")
+        check_output(out_lines, model, f"{label} write 2")
+        ids = sorted(r[1]["id"] for r in model.records)
+        if ids != list(range(1, count + 1)):
+            raise Failure(f"{label}: write 2 sent {len(ids)} users, not ids 1..{count} once each")
+        rows = node.session.execute(f'SELECT COUNT(*) FROM "{ks}"."airbyte_raw_users"', timeout=120).one()[0]
+        table_ids = collections.Counter(json.loads(r[0])["id"] for r in node.session.execute(
+            f'SELECT "_airbyte_data" FROM "{ks}"."airbyte_raw_users"', timeout=120))
+        if rows != count or set(table_ids) != set(ids) or max(table_ids.values()) != 1:
+            dup = sum(n - 1 for n in table_ids.values())
+            raise Failure(f"{label}: airbyte_raw_users holds {rows} rows for the source's {count} records "
+                          f"({dup} ids twice or more, {len(set(ids) - set(table_ids))} ids missing): the rows "
+                          f"write 1 staged without a STATE survived the retry")
+        dest = DestinationModel()
+        dest.apply(catalog, model)
+        expect_tables(node, ks, catalog, dest, label)
+    finally:
+        if os.environ.get("E2E_KEEP") != "1":
+            node.drop(ks)
+
+
+STEPS = ("faker", "dedup", "pyairbyte", "pyairbyte-nokeys", "pyairbyte-resume")
+
+
 def main() -> int:
-    if len(sys.argv) != 3 or sys.argv[1] not in ("faker", "dedup", "pyairbyte", "all"):
+    if len(sys.argv) == 3 and sys.argv[1] == "_pyairbyte-write":
+        return pyairbyte_write_child(json.loads(sys.argv[2]))
+    if len(sys.argv) != 3 or sys.argv[1] not in STEPS + ("all",):
         print(__doc__, file=sys.stderr)
         return 2
     step, connector = sys.argv[1], os.path.abspath(sys.argv[2])
-    steps = ["faker", "dedup", "pyairbyte"] if step == "all" else [step]
+    steps = list(STEPS) if step == "all" else [step]
     work = Work(connector)
     failed = 0
     node = None
@@ -503,7 +690,7 @@ def main() -> int:
         for s in steps:
             t = time.monotonic()
             try:
-                globals()[f"step_{s}"](work, node)
+                globals()[f"step_{s.replace('-', '_')}"](work, node)
                 log(f"{s}: PASSED in {time.monotonic() - t:.1f} s")
             except Failure as e:
                 failed += 1
