@@ -1,6 +1,7 @@
 #include "airbyte/cassandra_ops.hpp"
 
 #include "airbyte/output.hpp"
+#include "cql/retry_policy.hpp"
 
 #include <algorithm>
 #include <thread>
@@ -9,12 +10,9 @@ namespace airbyte {
 
 namespace {
 
-// Worth sending again: the failures classify() calls transient, and a response that did not
-// decode (a corrupted byte: the client drops that connection, and the write is idempotent).
-bool retryable(std::error_code ec) {
-    return classify(ec) == failure_type::transient_error || std::string_view(ec.category().name()) == "cql.protocol" ||
-           ec == cql::client_errc::protocol_violation;
-}
+// Worth sending again (every statement here is idempotent): the client's decision says whether a
+// later attempt may succeed (transient failures, and a response that did not decode).
+bool retryable(std::error_code ec, const cql::diagnostics& d) { return cql::classify(ec, d, true).retry_later; }
 
 }  // namespace
 
@@ -53,7 +51,7 @@ std::optional<op_error> cassandra_ops::run(const std::string& what, cql::stateme
     const bool may_retry = retry_window_.count() > 0;
     auto r = db_.execute(may_retry ? cql::statement(st) : std::move(st), ec);
     const auto first = clock::now();
-    for (int failures = 1; ec && may_retry && retryable(ec) && clock::now() - first < retry_window_;
+    for (int failures = 1; ec && may_retry && retryable(ec, r.diag) && clock::now() - first < retry_window_;
          ++failures) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100 << std::min(failures - 1, 4)));
         {
@@ -97,7 +95,7 @@ void cassandra_ops::send(std::shared_ptr<attempt> a) {
 }
 
 void cassandra_ops::on_done(const std::shared_ptr<attempt>& a, std::error_code ec, const cql::result& r) {
-    if (ec && retry_window_.count() > 0 && retryable(ec)) {
+    if (ec && retry_window_.count() > 0 && retryable(ec, r.diag)) {
         const auto now = clock::now();
         std::lock_guard lock(m_);
         if (a->failures++ == 0) a->first_failure = now;
@@ -118,7 +116,7 @@ void cassandra_ops::on_done(const std::shared_ptr<attempt>& a, std::error_code e
     bytes_ -= a->bytes;
     if (ec && !failure_) {
         failure_ = op_error{ec, describe(ec, r.diag)};
-        if (a->failures > 0 && retryable(ec))
+        if (a->failures > 0 && retryable(ec, r.diag))
             failure_->message += " (still failing after " + std::to_string(a->failures) + " attempts in the " +
                                  std::to_string(retry_window_.count() / 1000) + " s retry window)";
         else if (a->failures > 0)
