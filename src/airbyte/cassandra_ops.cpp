@@ -2,6 +2,7 @@
 
 #include "airbyte/output.hpp"
 #include "airbyte/schema_setup.hpp"
+#include "cql/retry_policy.hpp"
 
 #include <algorithm>
 #include <thread>
@@ -10,12 +11,9 @@ namespace airbyte {
 
 namespace {
 
-// Worth sending again: the failures classify() calls transient, and a response that did not
-// decode (a corrupted byte: the client drops that connection, and the write is idempotent).
-bool retryable(std::error_code ec) {
-    return classify(ec) == failure_type::transient_error || std::string_view(ec.category().name()) == "cql.protocol" ||
-           ec == cql::client_errc::protocol_violation;
-}
+// Worth sending again (every statement here is idempotent): the client's decision says whether a
+// later attempt may succeed (transient failures, and a response that did not decode).
+bool retryable(std::error_code ec, const cql::diagnostics& d) { return cql::classify(ec, d, true).retry_later; }
 
 // The sentence for a failure: a missing permission names the permission and the statement.
 std::string explain(std::error_code ec, const cql::diagnostics& d, const std::string& query) {
@@ -64,7 +62,7 @@ std::optional<op_error> cassandra_ops::run(const std::string& what, cql::stateme
     auto r = db_.execute(may_retry ? cql::statement(st) : std::move(st), ec);
     const auto first = clock::now();
     if (ec == cql::client_errc::schema_agreement_timeout) ec = await_schema_agreement(what, first, r.diag);
-    for (int failures = 1; ec && may_retry && retryable(ec) && ec != cql::client_errc::schema_agreement_timeout &&
+    for (int failures = 1; ec && may_retry && retryable(ec, r.diag) && ec != cql::client_errc::schema_agreement_timeout &&
                            clock::now() - first < retry_window_;
          ++failures) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100 << std::min(failures - 1, 4)));
@@ -146,7 +144,7 @@ void cassandra_ops::send(std::shared_ptr<attempt> a) {
 }
 
 void cassandra_ops::on_done(const std::shared_ptr<attempt>& a, std::error_code ec, const cql::result& r) {
-    if (ec && retry_window_.count() > 0 && retryable(ec)) {
+    if (ec && retry_window_.count() > 0 && retryable(ec, r.diag)) {
         const auto now = clock::now();
         std::lock_guard lock(m_);
         if (a->failures++ == 0) a->first_failure = now;
@@ -167,7 +165,7 @@ void cassandra_ops::on_done(const std::shared_ptr<attempt>& a, std::error_code e
     bytes_ -= a->bytes;
     if (ec && !failure_) {
         failure_ = op_error{ec, explain(ec, r.diag, a->st.prepared.valid() ? a->st.prepared.query() : std::string())};
-        if (a->failures > 0 && retryable(ec))
+        if (a->failures > 0 && retryable(ec, r.diag))
             failure_->message += " (still failing after " + std::to_string(a->failures) + " attempts in the " +
                                  std::to_string(retry_window_.count() / 1000) + " s retry window)";
         else if (a->failures > 0)

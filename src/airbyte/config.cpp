@@ -184,6 +184,15 @@ std::string connection_specification() {
       "maximum": 86400,
       "default": 60,
       "order": 15
+    },
+    "connect_timeout_ms": {
+      "title": "Connect timeout (ms)",
+      "description": "How long opening a connection to a node (TCP, TLS and the CQL handshake) may take before the node counts as unreachable.",
+      "type": "integer",
+      "minimum": 100,
+      "maximum": 600000,
+      "default": 5000,
+      "order": 16
     }
   }
 })spec";
@@ -279,7 +288,8 @@ bool parse_config(std::string_view json, connector_config& c, std::string& error
         !r.integer("max_in_flight", 1, 32768, c.max_in_flight) ||
         !r.integer("request_timeout_ms", 100, 3'600'000, c.request_timeout_ms) ||
         !r.integer("max_record_bytes", 1024, std::int64_t{256} << 20, c.max_record_bytes) ||
-        !r.integer("retry_window_seconds", 0, 86400, c.retry_window_seconds))
+        !r.integer("retry_window_seconds", 0, 86400, c.retry_window_seconds) ||
+        !r.integer("connect_timeout_ms", 100, 600'000, c.connect_timeout_ms))
         return false;
 
     const bool keyspace_ok = !c.keyspace.empty() && c.keyspace.size() <= 48 &&
@@ -370,6 +380,7 @@ cql::session_config connector_config::session() const {
     s.max_protocol_version = protocol_version == 3 ? cql::protocol_version::v3 : cql::protocol_version::v4;
     s.default_consistency = consistency;
     s.request_timeout = std::chrono::milliseconds(request_timeout_ms);
+    s.connect_timeout = std::chrono::milliseconds(connect_timeout_ms);
     s.max_requests_per_connection = std::max(max_in_flight, 1);
     // A node that comes back is found again within 2 s: the retry window is counted in seconds.
     s.reconnect_max_delay = std::chrono::milliseconds(2000);

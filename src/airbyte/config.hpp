@@ -36,6 +36,7 @@ struct connector_config {
     int request_timeout_ms = 12000;
     std::size_t max_record_bytes = 16u << 20;
     int retry_window_seconds = 60;
+    int connect_timeout_ms = 5000;
 
     cql::session_config session() const;
 };

@@ -1,11 +1,11 @@
 #include "airbyte/output.hpp"
 
-#include <cerrno>
 #include <chrono>
 
 #include "airbyte/json.hpp"
 #include "cql/error.hpp"
 #include "cql/result.hpp"
+#include "cql/retry_policy.hpp"
 
 namespace airbyte {
 
@@ -19,33 +19,11 @@ const char* failure_type_name(failure_type t) noexcept {
 }
 
 failure_type classify(std::error_code ec) noexcept {
-    using cql::client_errc;
-    using cql::server_errc;
-    if (ec == client_errc::authentication_failed || ec == client_errc::tls_handshake_failed ||
-        ec == client_errc::invalid_config || ec == server_errc::bad_credentials || ec == server_errc::unauthorized ||
-        ec == server_errc::config_error)
-        return failure_type::config_error;
-    if (ec == client_errc::no_host_available || ec == client_errc::connect_timeout || ec == client_errc::connection_closed ||
-        ec == client_errc::request_timeout || ec == client_errc::too_many_orphans ||
-        ec == client_errc::schema_agreement_timeout || ec == server_errc::unavailable || ec == server_errc::overloaded ||
-        ec == server_errc::is_bootstrapping || ec == server_errc::write_timeout || ec == server_errc::read_timeout ||
-        ec == server_errc::write_failure || ec == server_errc::truncate_error)
-        return failure_type::transient_error;
-    // Socket errors (errno values; Asio reports them in its own "asio.system" category): the network
-    // or the node, not the connector.
-    const std::string_view cat = ec.category().name();
-    if (ec.category() == std::system_category() || ec.category() == std::generic_category() || cat == "asio.system") {
-        switch (ec.value()) {
-            case ECONNREFUSED: case ECONNRESET: case ECONNABORTED: case EHOSTUNREACH: case ENETUNREACH:
-            case ENETDOWN: case ETIMEDOUT: case EPIPE: case ENOTCONN:
-                return failure_type::transient_error;
-            default: break;
-        }
+    switch (cql::classify(ec, cql::diagnostics{}, true).kind) {
+        case cql::failure_kind::config: return failure_type::config_error;
+        case cql::failure_kind::transient: return failure_type::transient_error;
+        case cql::failure_kind::system: return failure_type::system_error;
     }
-    // A host name that does not resolve is a wrong address; a DNS server that did not answer is not.
-    if (cat == "asio.netdb" || cat == "asio.addrinfo")
-        return cat == "asio.netdb" && ec.value() == 2 /* host_not_found_try_again (EAI_AGAIN) */ ? failure_type::transient_error
-                                                                                                : failure_type::config_error;
     return failure_type::system_error;
 }
 

@@ -20,9 +20,10 @@ namespace airbyte {
 enum class failure_type { system_error, config_error, transient_error };
 const char* failure_type_name(failure_type t) noexcept;
 
-// How a client error should be reported: bad credentials, TLS trust, an unknown datacenter or a
-// missing permission are config errors; an unreachable, overloaded or timing-out cluster is
-// transient; anything else is a system error.
+// How a client error should be reported: the failure kind of the client's one decision
+// (cql::classify): bad credentials, TLS trust, an unknown datacenter or a missing permission are
+// config errors; an unreachable, overloaded or timing-out cluster is transient; anything else is a
+// system error.
 failure_type classify(std::error_code ec) noexcept;
 // A one-line explanation for users: the error, the server's message and the host.
 std::string describe(std::error_code ec, const cql::diagnostics& d);

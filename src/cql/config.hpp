@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cql/retry_policy.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/types.hpp"
 
@@ -59,6 +60,8 @@ struct session_config {
     std::chrono::milliseconds reconnect_max_delay{30000};
     // Attempts per idempotent statement (the first one included).
     int max_attempts = 3;
+    // What to do after a failed attempt; empty: cql::classify (retry_policy.hpp), the default rules.
+    retry_policy retry;
     std::chrono::milliseconds schema_agreement_timeout{10000};
     std::size_t max_frame_size = protocol::default_max_frame_body;
 };

@@ -26,6 +26,7 @@ public:
         case client_errc::schema_agreement_timeout: return "timed out waiting for schema agreement";
         case client_errc::request_too_large: return "request exceeds the maximum frame size";
         case client_errc::server_error: return "the node answered with an error";
+        case client_errc::tls_handshake_interrupted: return "the connection was cut during the TLS handshake";
         }
         return "unknown cql.client error " + std::to_string(ev);
     }

@@ -27,6 +27,7 @@ enum class client_errc {
     schema_agreement_timeout,      // the nodes did not agree on a schema version in time
     request_too_large,             // the encoded request exceeds the frame size limit
     server_error,                  // the node answered with an ERROR frame (details in the message)
+    tls_handshake_interrupted,     // the peer reset or closed the connection during the TLS handshake
 };
 
 const std::error_category& client_category() noexcept;

@@ -40,6 +40,7 @@ void session_impl::close() {
             if (h->reconnect_timer) h->reconnect_timer->cancel();
             for (auto& c : h->pool) c->close(make_error_code(client_errc::connection_closed));
         }
+        self->wake_connection_waiters();
     });
 }
 

@@ -4,6 +4,10 @@
 // of its own whose password must never show on stdout or stderr.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <atomic>
 #include <csignal>
 #include <functional>
@@ -411,6 +415,70 @@ TEST_F(E2e, CheckWithAnUnreachablePortFailsAndNamesTheHost) {
                             })});
     auto msg = failed_check_message(r);
     EXPECT_NE(msg.find("127.0.0.1"), std::string::npos) << "message: " << msg << diagnostics(r);
+}
+
+// A node that never answers: a loopback listener whose accept queue is full, so the kernel drops
+// the SYN of every new connection (real TCP behaviour, no fake server): connecting hangs until the
+// connector's connect timeout.
+class blackhole {
+public:
+    blackhole() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd_, 0) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+            throw std::runtime_error("blackhole listener: " + std::string(std::strerror(errno)));
+        port_ = ntohs(a.sin_port);
+        for (int i = 0; i < 3; ++i) {  // fill the accept queue (never accepted)
+            int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+            ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
+            fillers_.push_back(c);
+        }
+        std::this_thread::sleep_for(200ms);
+    }
+    ~blackhole() {
+        for (int c : fillers_) ::close(c);
+        ::close(fd_);
+    }
+    int port() const { return port_; }
+
+private:
+    int fd_ = -1, port_ = 0;
+    std::vector<int> fillers_;
+};
+
+TEST_F(E2e, ConnectTimeoutIsConfigurableAndATimeoutIsTransient) {
+    blackhole hole;
+    auto r = write(config([&](auto& d) {
+                       set(d, "address", std::string("127.0.0.1"));
+                       set(d, "port", rapidjson::Value(hole.port()));
+                       set(d, "connect_timeout_ms", rapidjson::Value(1500));
+                   }),
+                   data_file("bad_line.catalog.json"), "/dev/null");
+    EXPECT_TRUE(r.run.status.exited && r.run.status.code == 1) << diagnostics(r);
+    EXPECT_EQ(failure_type(r), "transient_error") << diagnostics(r);
+    const std::string where = "127.0.0.1:" + std::to_string(hole.port());
+    EXPECT_NE(error_text(r).find("no answer from " + where + " within 1500 ms"), std::string::npos) << error_text(r);
+}
+
+// Memory that runs out (a real allocation failure: the address space limited with ulimit -v, and
+// a record too big for it) ends in a TRACE ERROR of type system_error and exit status 1, not an abort.
+TEST_F(E2e, AllocationFailureIsASystemErrorTrace) {
+    auto cfg = config([](auto& d) { set(d, "max_record_bytes", rapidjson::Value(256 << 20)); });
+    auto catalog = data_file("bad_line.catalog.json");
+    // A 200 MB line, made as the connector reads it (no file that size).
+    const std::string script = "ulimit -v 400000; head -c 200000000 /dev/zero | tr '\\0' x | \"$0\" write --config \"$1\" --catalog \"$2\"";
+    sync_result r;
+    r.run = run({"/bin/sh", "-c", script, connector, cfg, catalog}, "/dev/null", 300s);
+    r.out = parse_output(r.run.out);
+    check_common(r.run.out, r.run.err, r.out);
+    EXPECT_TRUE(r.run.status.exited && r.run.status.code == 1) << diagnostics(r);
+    ASSERT_EQ(r.out.trace_errors().size(), 1u) << diagnostics(r);
+    EXPECT_EQ(failure_type(r), "system_error") << diagnostics(r);
+    EXPECT_NE(error_text(r).find("out of memory"), std::string::npos) << error_text(r);
 }
 
 TEST_F(E2e, CheckOverTlsVerifiesTheNodeCertificate) {

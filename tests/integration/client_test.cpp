@@ -2,6 +2,14 @@
 // pipelining, one session used from several threads at once, and every CQL type through a table.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <future>
 #include <map>
@@ -10,6 +18,7 @@
 #include <thread>
 
 #include "client_fixture.hpp"
+#include "cql/retry_policy.hpp"
 
 using namespace cql;
 using namespace cql::test;
@@ -60,6 +69,34 @@ TEST(Client, NoCredentialsAgainstPasswordAuthenticatorSaysSo) {
     EXPECT_NE(db.last_error().message.find("PasswordAuthenticator"), std::string::npos) << db.last_error().message;
 }
 
+TEST(Client, ARetryPolicyInTheConfigDecidesInsteadOfTheDefaultRules) {
+    auto cfg = env_config();
+    std::vector<std::error_code> seen;
+    // Retries a syntax error on the same node, which the default rules never do.
+    cfg.retry = [&seen](std::error_code ec, const diagnostics& d, bool idempotent) {
+        seen.push_back(ec);
+        auto out = classify(ec, d, idempotent);
+        if (ec == server_errc::syntax_error) out.action = retry_action::retry_same_host;
+        return out;
+    };
+    cfg.max_attempts = 3;
+    blocking_session db(cfg);
+    ASSERT_FALSE(db.connect()) << db.last_error().message;
+    statement bad("SELEKT * FROM system.local");
+    bad.options.idempotent = true;
+    std::error_code ec;
+    auto r = db.execute(bad, ec);
+    EXPECT_EQ(ec, server_errc::syntax_error);
+    EXPECT_EQ(r.diag.attempts, 3);
+    EXPECT_EQ(seen.size(), 3u);
+    // The default rules: one attempt.
+    blocking_session plain(env_config());
+    ASSERT_FALSE(plain.connect()) << plain.last_error().message;
+    r = plain.execute(bad, ec);
+    EXPECT_EQ(ec, server_errc::syntax_error);
+    EXPECT_EQ(r.diag.attempts, 1);
+}
+
 TEST(Client, UnreachableHostIsNamed) {
     auto cfg = env_config();
     cfg.contact_points = {"127.0.0.1:1"};
@@ -84,8 +121,82 @@ TEST(Client, TlsWithAnUnrelatedCaFailsAndSaysWhichCheck) {
     cfg.tls.enabled = true;
     cfg.tls.ca_file = CQL_TEST_DATA_DIR "/unrelated-ca.pem";
     blocking_session db(cfg);
-    EXPECT_EQ(db.connect(), client_errc::tls_handshake_failed);
+    auto ec = db.connect();
+    EXPECT_EQ(ec, client_errc::tls_handshake_failed);
+    EXPECT_EQ(classify(ec, db.last_error(), true).kind, failure_kind::config);
     EXPECT_NE(db.last_error().message.find("certificate verification failed"), std::string::npos) << db.last_error().message;
+}
+
+namespace {
+
+// A scripted fake, for a fault a real node cannot be made to produce on cue: a loopback listener
+// that accepts a TLS client, reads its ClientHello, and cuts the connection mid-handshake.
+class handshake_cutter {
+public:
+    enum class how { reset, close, short_record };
+    explicit handshake_cutter(how h) : how_(h) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd_, 8) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+            throw std::runtime_error("listener: " + std::string(std::strerror(errno)));
+        port_ = ntohs(a.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~handshake_cutter() {
+        ::shutdown(fd_, SHUT_RDWR);  // ends accept()
+        thread_.join();
+        ::close(fd_);
+    }
+    std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+    int cut() const { return cut_.load(); }
+
+private:
+    void serve() {
+        for (;;) {
+            int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+            if (c < 0) return;
+            char hello[512];
+            ::recv(c, hello, sizeof hello, 0);  // the start of the ClientHello
+            if (how_ == how::reset) {
+                linger l{1, 0};  // close with RST
+                ::setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+            } else if (how_ == how::short_record) {
+                const unsigned char part[] = {0x16, 0x03, 0x03, 0x00, 0x40, 0x02};  // a handshake record cut short
+                ::send(c, part, sizeof part, MSG_NOSIGNAL);
+            }
+            ::close(c);
+            ++cut_;
+        }
+    }
+    how how_;
+    int fd_ = -1, port_ = 0;
+    std::atomic<int> cut_{0};
+    std::thread thread_;
+};
+
+}  // namespace
+
+TEST(Client, TlsHandshakeCutByThePeerIsTransientNotConfig) {
+    for (auto how : {handshake_cutter::how::reset, handshake_cutter::how::close, handshake_cutter::how::short_record}) {
+        handshake_cutter fake(how);
+        auto cfg = env_config();
+        cfg.contact_points = {fake.address()};
+        cfg.tls.enabled = true;
+        cfg.tls.ca_file = node_env::from_environment().ca_pem;
+        cfg.connect_timeout = std::chrono::milliseconds(5000);
+        blocking_session db(cfg);
+        auto ec = db.connect();
+        SCOPED_TRACE("cut " + std::to_string(static_cast<int>(how)) + ": " + ec.message() + ": " + db.last_error().message);
+        EXPECT_GE(fake.cut(), 1);
+        EXPECT_EQ(ec, client_errc::tls_handshake_interrupted);
+        EXPECT_EQ(classify(ec, db.last_error(), true).kind, failure_kind::transient);
+        EXPECT_NE(db.last_error().message.find(fake.address()), std::string::npos);
+        EXPECT_NE(db.last_error().message.find("cut during the TLS handshake"), std::string::npos);
+    }
 }
 
 TEST(Client, TlsWithTheWrongHostNameFailsAndSaysWhichCheck) {

@@ -159,6 +159,19 @@ TEST_F(config_test, OtherIntegerRanges) {
     EXPECT_EQ(c.max_in_flight, 32768);
 }
 
+TEST_F(config_test, ConnectTimeoutReachesTheSession) {
+    ASSERT_TRUE(parse(minimal)) << error;
+    EXPECT_EQ(c.connect_timeout_ms, 5000);
+    EXPECT_EQ(c.session().connect_timeout.count(), 5000);
+    ASSERT_TRUE(parse(with("connect_timeout_ms", "1500"))) << error;
+    EXPECT_EQ(c.session().connect_timeout.count(), 1500);
+    ASSERT_TRUE(parse(with("connect_timeout_ms", "\"600000\""))) << error;
+    EXPECT_EQ(c.session().connect_timeout.count(), 600000);
+    expect_error(with("connect_timeout_ms", "99"), "connect_timeout_ms");
+    expect_error(with("connect_timeout_ms", "600001"), "connect_timeout_ms");
+    expect_error(with("connect_timeout_ms", "\"soon\""), "connect_timeout_ms");
+}
+
 TEST_F(config_test, OtherBadTypes) {
     expect_error(with("namespaces", "\"true\""), "namespaces");
     expect_error(with("namespaces", "1"), "namespaces");
@@ -337,6 +350,7 @@ TEST(ConfigSpec, SpecDefaultsMatchParseDefaults) {
     EXPECT_EQ(p["request_timeout_ms"]["default"].GetInt(), c.request_timeout_ms);
     EXPECT_EQ(p["max_record_bytes"]["default"].GetUint64(), c.max_record_bytes);
     EXPECT_EQ(p["retry_window_seconds"]["default"].GetInt(), c.retry_window_seconds);
+    EXPECT_EQ(p["connect_timeout_ms"]["default"].GetInt(), c.connect_timeout_ms);
     EXPECT_EQ(std::string(p["tls"]["properties"]["mode"]["default"].GetString()), "disabled");
 }
 

@@ -473,6 +473,23 @@ TEST(WriteQueue, TimedOutIdIsNotReusedUntilItsLateResponse) {
     EXPECT_FALSE(log[1].ec);
 }
 
+// The connection's slow start passes how many more requests may go out: a batch holds no more.
+TEST(WriteQueue, PrepareWriteTakesAtMostMaxRequests) {
+    std::vector<completion> log;
+    stream_table t(8);
+    write_queue q;
+    for (int i = 0; i < 5; ++i) q.push(options_request(i, log));
+    EXPECT_TRUE(q.prepare_write(t, write_queue::default_max_batch, 0).empty());
+    EXPECT_EQ(q.waiting(), 5u);
+    auto bytes = q.prepare_write(t, write_queue::default_max_batch, 2);
+    EXPECT_EQ(bytes.size(), 2u * 9);
+    EXPECT_EQ(t.in_flight(), 2u);
+    EXPECT_EQ(q.waiting(), 3u);
+    q.commit_write(bytes.size());
+    EXPECT_EQ(q.prepare_write(t).size(), 3u * 9);  // no limit: the rest
+    EXPECT_EQ(t.in_flight(), 5u);
+}
+
 TEST(WriteQueue, FailAllCompletesEveryoneExactlyOnce) {
     std::vector<completion> log;
     stream_table t(2);

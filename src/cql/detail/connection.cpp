@@ -78,7 +78,7 @@ asio::awaitable<std::error_code> connection::connect_once(protocol_version v) {
     // A named local, not a temporary: GCC 12 destroys temporaries in a co_await operand twice.
     std::string verify_name = opts_.host_name_override.empty() ? endpoint_.address().to_string() : opts_.host_name_override;
     auto ec = co_await transport_->connect(endpoint_, verify_name, opts_.verify_host_name);
-    if (ec == client_errc::tls_handshake_failed) message_ = transport_->tls_failure();
+    if (ec == client_errc::tls_handshake_failed || ec == client_errc::tls_handshake_interrupted) message_ = transport_->tls_failure();
     if (!ec) {
         auto settings = opts_.handshake;
         settings.version = v;
@@ -180,6 +180,7 @@ void connection::dispatch(frame&& f) {
         return;
     }
     auto found = streams_.on_response(f.header.stream);
+    if (found.kind != stream_table::lookup_kind::unknown && window_ < streams_.capacity()) ++window_;
     switch (found.kind) {
     case stream_table::lookup_kind::found:
         found.req->complete({}, std::move(f));
@@ -203,7 +204,8 @@ void connection::push_heartbeat() {
 
 asio::awaitable<void> connection::writer() {
     while (!closed_) {
-        auto bytes = queue_.prepare_write(streams_);
+        const std::size_t room = window_ > streams_.in_flight() ? window_ - streams_.in_flight() : 0;
+        auto bytes = queue_.prepare_write(streams_, write_queue::default_max_batch, room);
         if (!bytes.empty()) {
             std::error_code ec;
             auto n = co_await transport_->write_all(asio::buffer(bytes.data(), bytes.size()), ec);

@@ -83,6 +83,12 @@ private:
     protocol::frame_reader reader_;
     stream_table streams_;
     write_queue queue_;
+    // Slow start: a new connection writes at most window_ requests ahead of their answers, and each
+    // answer widens it by one (doubling it per round trip) up to every stream id. A connection
+    // opened after a failure thus does not put the whole backlog on the wire at once; when the
+    // path breaks again (a reset every few hundred KB), what went first has been answered.
+    static constexpr std::size_t initial_window = 64;
+    std::size_t window_ = initial_window;
     asio::steady_timer wake_;   // the writer sleeps on it; cancel() wakes it
     asio::steady_timer sweep_;  // request deadlines
     std::vector<std::uint8_t> scratch_;

@@ -6,6 +6,7 @@
 #include "cql/detail/routing_key.hpp"
 #include "cql/detail/load_balancing.hpp"
 #include "cql/detail/session_impl.hpp"
+#include "cql/retry_policy.hpp"
 #include "protocol/requests.hpp"
 
 namespace cql::detail {
@@ -28,27 +29,6 @@ private:
     Handler handler_;
     asio::any_io_executor ex_;
 };
-
-bool connection_broken(std::error_code ec) {
-    return ec == client_errc::connection_closed || ec == client_errc::request_timeout || ec == client_errc::unknown_stream ||
-           ec == client_errc::too_many_orphans || ec == client_errc::protocol_violation ||
-           ec.category() == asio::error::get_system_category() || ec.category() == asio::error::get_misc_category();
-}
-
-// Server errors after which another attempt of an idempotent statement may succeed.
-bool retryable(const protocol::error_response& e) {
-    using protocol::server_errc;
-    switch (e.code) {
-    case server_errc::overloaded:
-    case server_errc::is_bootstrapping:
-    case server_errc::unavailable: return true;
-    case server_errc::write_timeout: {
-        const auto* wt = std::get_if<protocol::write_timeout_info>(&e.details);
-        return wt && (wt->kind() == protocol::write_type_kind::simple || wt->kind() == protocol::write_type_kind::batch_log);
-    }
-    default: return false;
-    }
-}
 
 }  // namespace
 
@@ -191,6 +171,29 @@ asio::awaitable<std::error_code> session_impl::reprepare(const std::shared_ptr<c
     co_return std::error_code{};
 }
 
+decision session_impl::decide(std::error_code ec, const diagnostics& d, bool idempotent) const {
+    return cfg_.retry ? cfg_.retry(ec, d, idempotent) : classify(ec, d, idempotent);
+}
+
+asio::awaitable<void> session_impl::backoff(asio::steady_timer& pause, int attempt) {
+    pause.expires_after(std::chrono::milliseconds(20 << std::min(attempt, 6)));
+    std::error_code ignored;
+    co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+}
+
+asio::awaitable<void> session_impl::wait_for_connection(std::chrono::steady_clock::time_point deadline) {
+    auto t = std::make_shared<asio::steady_timer>(strand_, deadline);
+    connection_waiters_.push_back(t);
+    std::error_code ignored;
+    co_await t->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+}
+
+void session_impl::wake_connection_waiters() {
+    auto waiters = std::move(connection_waiters_);
+    connection_waiters_.clear();
+    for (auto& t : waiters) t->cancel();
+}
+
 asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
     auto finish = [&](std::error_code ec, result r) {
         r.diag = std::move(w->diag);
@@ -209,6 +212,7 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
     bool reprepared = false;
     asio::steady_timer pause(strand_);
     std::size_t next = 0;
+    const auto wait_until = std::chrono::steady_clock::now() + cfg_.request_timeout;
     for (int attempt = 0; attempt < max_attempts && !plan.empty();) {
         // Hosts without an open connection are skipped (and reconnected), not counted as attempts.
         std::shared_ptr<connection> conn;
@@ -219,7 +223,18 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
             if (!conn) schedule_reconnect(*h);
             else next = (next + k) % plan.size();
         }
-        if (!conn) break;
+        if (!conn) {
+            // Every node of the plan is up but between connections (one just broke and is being
+            // reopened): wait for a connection rather than fail at once. Failing would spend an
+            // attempt (and a caller's retry) on a gap of a few hundred ms, and under repeated resets
+            // most statements would fail that way. A node whose reconnection fails is marked down
+            // (and wakes us): then the plan is empty and the statement fails as before.
+            if (closed_ || std::chrono::steady_clock::now() >= wait_until) break;
+            co_await wait_for_connection(wait_until);
+            plan = query_plan(w->token, w->keyspace);
+            next = 0;
+            continue;
+        }
         std::vector<std::uint8_t> bytes;
         if (auto ec = encode(*w, *conn, bytes)) {
             finish(ec, {});
@@ -233,8 +248,10 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
         if (got.ec) {
             last = got.ec;
             w->diag.message = h->label + ": " + (conn->message().empty() ? got.ec.message() : conn->message());
-            if (!idempotent || !connection_broken(got.ec)) break;
-            next = (next + 1) % plan.size();
+            const auto d = decide(got.ec, w->diag, idempotent);
+            if (d.action == retry_action::fail) break;
+            if (d.action == retry_action::next_host) next = (next + 1) % plan.size();
+            if (d.backoff) co_await backoff(pause, attempt);
             continue;
         }
         protocol::response resp;
@@ -266,11 +283,10 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
                 }
                 continue;
             }
-            if (!idempotent || !retryable(*err)) break;
-            next = (next + 1) % plan.size();
-            pause.expires_after(std::chrono::milliseconds(20 << std::min(attempt, 6)));
-            std::error_code ignored;
-            co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+            const auto d = decide(last, w->diag, idempotent);
+            if (d.action == retry_action::fail) break;
+            if (d.action == retry_action::next_host) next = (next + 1) % plan.size();
+            if (d.backoff) co_await backoff(pause, attempt);
             continue;
         }
         result out;
@@ -293,7 +309,7 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
         finish({}, std::move(out));
         co_return;
     }
-    if (plan.empty() || w->diag.attempts == 0) {
+    if (w->diag.attempts == 0) {
         std::string dc = local_dc_.empty() ? "" : " in datacenter " + local_dc_;
         w->diag.message = "no node" + dc + " has an open connection";
         last = make_error_code(client_errc::no_host_available);
@@ -347,7 +363,7 @@ void session_impl::execute_bound(std::shared_ptr<work> w, result_callback cb) {
         bool ok = true;
         for (auto i : info.pk_indexes) {
             starts.push_back(buf.size());
-            ok = ok && i < info.variables.size() && !protocol::encode_value(bw, info.variables[i].type, w->bound().values[i], version_);
+            ok = ok && i < info.variables.size() && !protocol::encode_value(bw, info.variables[i].type, w->bound().values[i], version());
         }
         if (ok) {
             for (auto at : starts) {
@@ -395,7 +411,7 @@ asio::awaitable<void> session_impl::run_prepare(std::string query, prepared_call
             if (got.ec) {
                 last = got.ec;
                 failed.diag.message = h->label + ": " + got.ec.message();
-                if (connection_broken(got.ec)) continue;  // preparing is idempotent
+                if (decide(got.ec, failed.diag, true).action != retry_action::fail) continue;  // preparing is idempotent
                 break;
             }
             protocol::response resp;

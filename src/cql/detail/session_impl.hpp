@@ -17,7 +17,9 @@
 #include "cql/detail/host.hpp"
 #include "cql/detail/load_balancing.hpp"
 #include "cql/detail/prepared_info.hpp"
+#include "cql/detail/refresh_queue.hpp"
 #include "cql/detail/token_ring.hpp"
+#include "cql/retry_policy.hpp"
 #include "cql/session.hpp"
 
 namespace cql::detail {
@@ -39,7 +41,8 @@ public:
     diagnostics last_error() const { return last_error_; }
     std::vector<host_info> snapshot() const;
     std::vector<std::string> replica_labels(const std::string& keyspace, std::int64_t token);
-    protocol::protocol_version version() const noexcept { return version_; }
+    // Read by execute() on the caller's thread (to route a bound statement) while the strand may set it.
+    protocol::protocol_version version() const noexcept { return version_.load(std::memory_order_relaxed); }
 
     void connect(done_callback cb);
     void execute(statement st, result_callback cb);
@@ -64,6 +67,7 @@ private:
     asio::awaitable<std::error_code> control_query(std::string_view cql, result& out);
     asio::awaitable<std::error_code> query_on(std::shared_ptr<connection> c, std::string_view cql, result& out);
     void on_event(protocol::event&& ev);
+    void start_refreshes();
     void on_control_closed();
     asio::awaitable<void> reconnect_control();
     host& upsert_host(const asio::ip::tcp::endpoint& ep);
@@ -82,6 +86,11 @@ private:
     std::vector<host*> query_plan(const std::optional<std::int64_t>& token, const std::string& keyspace);
     void execute_bound(std::shared_ptr<work> w, result_callback cb);
     asio::awaitable<void> run(std::shared_ptr<work> w);
+    decision decide(std::error_code ec, const diagnostics& d, bool idempotent) const;
+    asio::awaitable<void> backoff(asio::steady_timer& pause, int attempt);
+    // Waits until a pool connection opens or fails, the session closes, or the deadline.
+    asio::awaitable<void> wait_for_connection(std::chrono::steady_clock::time_point deadline);
+    void wake_connection_waiters();
     asio::awaitable<attempt_outcome> send(std::shared_ptr<connection> c, std::vector<std::uint8_t> frame);
     asio::awaitable<std::error_code> reprepare(const std::shared_ptr<connection>& c, work& w);
     asio::awaitable<void> run_prepare(std::string query, prepared_callback cb);
@@ -104,7 +113,8 @@ private:
     bool use_peers_v2_ = true;
     bool connected_ = false;
     bool closed_ = false;
-    bool refreshing_ = false;
+    std::vector<std::shared_ptr<asio::steady_timer>> connection_waiters_;  // statements waiting for a connection
+    refresh_queue refreshes_;  // metadata refreshes asked for by events, one at a time
     std::size_t round_robin_ = 0;
     std::vector<plan_host> plan_view_;       // query_plan's scratch, reused
     std::vector<std::size_t> plan_replicas_;

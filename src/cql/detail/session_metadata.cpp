@@ -170,7 +170,7 @@ asio::awaitable<std::error_code> session_impl::open_control(const std::vector<tc
         // Register for the events that change routing and metadata.
         std::vector<std::uint8_t> frame;
         std::string_view events[] = {"TOPOLOGY_CHANGE", "STATUS_CHANGE", "SCHEMA_CHANGE"};
-        if (!protocol::encode_request(frame, version_, 0, protocol::register_request{events})) {
+        if (!protocol::encode_request(frame, version(), 0, protocol::register_request{events})) {
             auto out = co_await send(control_, std::move(frame));
             if (out.ec || out.response.header.op != protocol::opcode::ready) {
                 why = label + ": REGISTER for events failed";
@@ -397,28 +397,39 @@ void session_impl::wait_schema_agreement(result_callback cb) {
 
 void session_impl::on_event(protocol::event&& ev) {
     if (closed_) return;
-    auto self = shared_from_this();
     if (auto* st = std::get_if<protocol::status_change_event>(&ev)) {
         auto addr = to_address(st->address);
+        bool known = false;
         for (auto& h : hosts_) {
             if (!addr || h->endpoint.address() != *addr) continue;
+            known = true;
             h->up = st->change == protocol::status_change::up;
             if (h->up) {
                 h->reconnect.reset_failures();
                 fill_pool(*h);
             }
         }
+        if (known) wake_connection_waiters();  // a statement waiting for this node sees it down
+        // A node we do not know yet (its NEW_NODE may have come first): the topology has it.
+        if (known || !addr || st->change != protocol::status_change::up) return;
+        if (refreshes_.request(refresh_queue::kind::topology)) start_refreshes();
         return;
     }
     const bool schema = std::holds_alternative<protocol::schema_change_event>(ev);
     if (schema && std::get<protocol::schema_change_event>(ev).target != protocol::schema_change_target::keyspace) return;
-    if (refreshing_) return;
-    refreshing_ = true;
-    asio::co_spawn(strand_, [self, schema]() -> asio::awaitable<void> {
-        if (schema) co_await self->refresh_keyspaces();
-        else if (!co_await self->refresh_topology())
-            for (auto& h : self->hosts_) self->fill_pool(*h);
-        self->refreshing_ = false;
+    if (refreshes_.request(schema ? refresh_queue::kind::keyspaces : refresh_queue::kind::topology)) start_refreshes();
+}
+
+void session_impl::start_refreshes() {
+    // One runner at a time; events that come while it runs queue their refresh in refreshes_.
+    auto self = shared_from_this();
+    asio::co_spawn(strand_, [self]() -> asio::awaitable<void> {
+        while (auto k = self->refreshes_.next()) {
+            if (self->closed_) continue;  // drains the queue: the runner stops
+            if (*k == refresh_queue::kind::keyspaces) co_await self->refresh_keyspaces();
+            else if (!co_await self->refresh_topology())
+                for (auto& h : self->hosts_) self->fill_pool(*h);
+        }
     }, asio::detached);
 }
 

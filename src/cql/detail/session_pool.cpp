@@ -68,6 +68,7 @@ asio::awaitable<void> session_impl::open_pool_connection(std::size_t host_index)
         const auto st = h.reconnect.attempt_done(false, h.open_connections(), jitter());
         if (h.open_connections() == 0) h.up = false;
         apply_reconnect(h, st);
+        wake_connection_waiters();  // they see the host down now, or another one's connection
         co_return;
     }
     h.reconnect.attempt_done(true, h.open_connections() + 1, 0);
@@ -80,6 +81,7 @@ asio::awaitable<void> session_impl::open_pool_connection(std::size_t host_index)
         s->apply_reconnect(hh, hh.reconnect.connection_closed(hh.open_connections(), s->jitter()));
     };
     h.pool.push_back(std::move(c));
+    wake_connection_waiters();
 }
 
 void session_impl::schedule_reconnect(host& h) { apply_reconnect(h, h.reconnect.retry_later(jitter())); }

@@ -20,6 +20,21 @@ std::string openssl_error_text() {
     return buf;
 }
 
+// The handshake ended because the stream did: a reset, an EOF, or a record cut short. Certificate
+// and protocol failures (no shared cipher or version, an alert from the peer) come as SSL errors.
+bool handshake_cut(std::error_code ec) {
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) return true;
+    if (ec.category() == asio::error::get_system_category())
+        return ec == asio::error::connection_reset || ec == asio::error::connection_aborted || ec == asio::error::broken_pipe ||
+               ec == asio::error::not_connected || ec == asio::error::timed_out;
+    // OpenSSL 3 reports an EOF in the middle of a record as an SSL error of its own.
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+    if (ec.category() == asio::error::get_ssl_category() && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+        return true;
+#endif
+    return false;
+}
+
 }  // namespace
 
 std::shared_ptr<asio::ssl::context> make_tls_context(const tls_options& opts, std::error_code& ec, std::string& what) {
@@ -90,6 +105,12 @@ asio::awaitable<std::error_code> transport::connect(tcp::endpoint endpoint, std:
     co_await tls->async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
         long verify = SSL_get_verify_result(ssl);
+        if (verify == X509_V_OK && handshake_cut(ec)) {
+            // The peer reset or closed the connection before the handshake was done (a node
+            // restarting, a proxy or load balancer dropping it): the network, not the configuration.
+            tls_failure_ = "the connection was cut during the TLS handshake: " + ec.message();
+            co_return make_error_code(client_errc::tls_handshake_interrupted);
+        }
         if (verify != X509_V_OK) {
             tls_failure_ = std::string("certificate verification failed: ") + X509_verify_cert_error_string(verify);
             if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH)

@@ -19,12 +19,12 @@ void write_queue::push(std::unique_ptr<request> r) {
     waiting_.push_back(std::move(r));
 }
 
-std::span<const std::uint8_t> write_queue::prepare_write(stream_table& streams, std::size_t max_bytes) {
+std::span<const std::uint8_t> write_queue::prepare_write(stream_table& streams, std::size_t max_bytes, std::size_t max_requests) {
     if (written_ < batch_.size()) return std::span<const std::uint8_t>(batch_).subspan(written_);
     // clear() keeps the capacity: once warmed up, building a batch allocates nothing.
     batch_.clear();
     written_ = 0;
-    while (!waiting_.empty()) {
+    for (std::size_t taken = 0; !waiting_.empty() && taken < max_requests; ++taken) {
         auto& next = waiting_.front();
         if (!batch_.empty() && batch_.size() + next->frame.size() > max_bytes) break;
         request* r = next.get();  // the table owns it after acquire; it lives until its response

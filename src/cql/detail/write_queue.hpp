@@ -29,7 +29,9 @@ public:
     // and the batch stays within max_bytes (but always at least one when an id is free), patches
     // their stream ids and copies their frames into one buffer. Empty: nothing can be written now.
     // The span stays valid until the next prepare_write() or fail_all(); push() does not touch it.
-    std::span<const std::uint8_t> prepare_write(stream_table& streams, std::size_t max_bytes = default_max_batch);
+    // At most max_requests requests join a new batch (0: none, the batch is empty).
+    std::span<const std::uint8_t> prepare_write(stream_table& streams, std::size_t max_bytes = default_max_batch,
+                                                std::size_t max_requests = SIZE_MAX);
     // n bytes of the span from prepare_write() were written (a short write leaves the rest pending).
     void commit_write(std::size_t n) noexcept;
 
