@@ -99,6 +99,8 @@ public:
     bool next(frame& out, std::error_code& ec);
 
     std::size_t buffered() const noexcept { return end_ - begin_; }
+    // The buffered bytes not yet returned as frames (e.g. to hand over to a v5 segment reader).
+    std::span<const std::uint8_t> unread() const noexcept { return {buf_.data() + begin_, end_ - begin_}; }
     std::error_code error() const noexcept { return ec_; }
 
 private:
