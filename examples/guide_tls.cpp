@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
 
     // [protocol]
     cfg.compression = true;                                      // LZ4 when the node offers it (default)
-    cfg.max_protocol_version = cql::protocol_version::v4;        // v3 is used when the node refuses v4
+    cfg.max_protocol_version = cql::protocol_version::v5;        // v4, then v3, when the node refuses v5
     // [protocol]
 
     // [balancing]

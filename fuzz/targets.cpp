@@ -15,6 +15,7 @@
 #include "protocol/compression.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/responses.hpp"
+#include "protocol/segment.hpp"
 #include "protocol/value.hpp"
 
 namespace fuzz {
@@ -34,7 +35,11 @@ void require(bool ok, const char* what) {
 // Large enough for real frames, small enough that a lying length cannot exhaust memory.
 constexpr std::size_t fuzz_max_body = 1 << 20;
 
-protocol_version version_of(std::uint8_t b) { return (b & 1) ? protocol_version::v3 : protocol_version::v4; }
+// Bit 0: v3; else bit 4: v5; else v4 (seeds written before v5 keep their meaning).
+protocol_version version_of(std::uint8_t b) {
+    if (b & 1) return protocol_version::v3;
+    return (b & 0x10) ? protocol_version::v5 : protocol_version::v4;
+}
 
 // First byte: protocol version; the rest: the body of a frame with this opcode (and, for the
 // result_* targets, a RESULT kind put in front of it).
@@ -94,6 +99,47 @@ int frame_reader(const std::uint8_t* data, std::size_t size) {
         }
         if (ec) break;
     }
+    return 0;
+}
+
+int segment_reader(const std::uint8_t* data, std::size_t size) {
+    if (size < 2) return 0;
+    // First byte: bit 0 LZ4 segments, the other bits the chunk size pattern; the rest is the stream.
+    const bool lz4 = (data[0] & 1) != 0;
+    const std::uint8_t seed = data[0] >> 1;
+    cql::protocol::segment_reader reader(lz4, fuzz_max_body);
+    std::size_t at = 1, n = 0;
+    while (at < size) {
+        const std::size_t chunk = std::min<std::size_t>(size - at, 1 + ((seed + n * 13) % 200));
+        ++n;
+        reader.feed({data + at, chunk});
+        at += chunk;
+        frame f;
+        std::error_code ec;
+        while (reader.next(f, ec)) {
+            require(f.body.size() == f.header.length, "a frame's body has its declared length");
+            response r;
+            (void)decode_response(f, r);
+        }
+        if (ec) break;
+    }
+    // The input as the body of one frame: encoded as segments, it reads back unchanged.
+    std::vector<std::uint8_t> envelope;
+    cql::protocol::frame_header h;
+    h.version = protocol_version::v5;
+    h.op = opcode::result;
+    append_frame_header(envelope, h);
+    envelope.insert(envelope.end(), data + 1, data + size);
+    finish_frame(envelope, 0);
+    std::vector<std::uint8_t> wire;
+    require(!encode_segments(envelope, wire, lz4), "a whole frame can always be encoded");
+    cql::protocol::segment_reader back(lz4, fuzz_max_body);
+    back.feed(wire);
+    frame f;
+    std::error_code ec;
+    require(back.next(f, ec), "encoded segments read back");
+    require(f.body.size() == size - 1 && std::memcmp(f.body.data(), data + 1, size - 1) == 0,
+            "a frame read back from segments is the frame encoded");
     return 0;
 }
 
@@ -195,6 +241,7 @@ const target* targets(std::size_t& count) {
     static const target all[] = {
         {"frame_header", frame_header},
         {"frame_reader", frame_reader},
+        {"segment_reader", segment_reader},
         {"error", error},
         {"supported", supported},
         {"authenticate", authenticate},

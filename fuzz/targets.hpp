@@ -22,6 +22,7 @@ const target* targets(std::size_t& count);
 
 int frame_header(const std::uint8_t* data, std::size_t size);
 int frame_reader(const std::uint8_t* data, std::size_t size);  // split points chosen by the input
+int segment_reader(const std::uint8_t* data, std::size_t size);  // v5 segments, plain or LZ4, then a round trip
 int error(const std::uint8_t* data, std::size_t size);
 int supported(const std::uint8_t* data, std::size_t size);
 int authenticate(const std::uint8_t* data, std::size_t size);  // AUTHENTICATE and AUTH_CHALLENGE/SUCCESS

@@ -146,9 +146,10 @@ std::string connection_specification() {
       "type": "integer",
       "enum": [
         3,
-        4
+        4,
+        5
       ],
-      "default": 4,
+      "default": 5,
       "order": 11
     },
     "max_in_flight": {
@@ -284,7 +285,7 @@ bool parse_config(std::string_view json, connector_config& c, std::string& error
     if (!r.string("keyspace", c.keyspace, true) || !r.string("username", c.username) || !r.string("password", c.password) ||
         !r.string("address", address, true) || !r.integer("port", 1, 65535, c.port) ||
         !r.string("datacenter", c.datacenter) || !r.integer("replication", 1, 100, c.replication) ||
-        !r.boolean("namespaces", c.namespaces) || !r.integer("protocol_version", 3, 4, c.protocol_version) ||
+        !r.boolean("namespaces", c.namespaces) || !r.integer("protocol_version", 3, 5, c.protocol_version) ||
         !r.integer("max_in_flight", 1, 32768, c.max_in_flight) ||
         !r.integer("request_timeout_ms", 100, 3'600'000, c.request_timeout_ms) ||
         !r.integer("max_record_bytes", 1024, std::int64_t{256} << 20, c.max_record_bytes) ||
@@ -377,7 +378,7 @@ cql::session_config connector_config::session() const {
     s.tls.cert_pem = client_certificate;
     s.tls.key_pem = client_key;
     s.compression = compression;
-    s.max_protocol_version = protocol_version == 3 ? cql::protocol_version::v3 : cql::protocol_version::v4;
+    s.max_protocol_version = static_cast<cql::protocol_version>(protocol_version);  // 3..5, checked when parsed
     s.default_consistency = consistency;
     s.request_timeout = std::chrono::milliseconds(request_timeout_ms);
     s.connect_timeout = std::chrono::milliseconds(connect_timeout_ms);

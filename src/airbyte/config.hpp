@@ -31,7 +31,7 @@ struct connector_config {
 
     cql::consistency consistency = cql::consistency::local_quorum;
     bool compression = true;
-    int protocol_version = 4;
+    int protocol_version = 5;
     int max_in_flight = 1024;
     int request_timeout_ms = 12000;
     std::size_t max_record_bytes = 16u << 20;

@@ -47,7 +47,9 @@ struct session_config {
     std::string password;
     tls_options tls;
     bool compression = true;  // LZ4 when the server offers it
-    protocol_version max_protocol_version = protocol_version::v4;
+    // Highest native protocol version offered; a node that refuses it is asked one version lower
+    // (v5, then v4, then v3). v5 frames in CRC-checked segments.
+    protocol_version max_protocol_version = protocol_version::v5;
 
     consistency default_consistency = consistency::local_quorum;
     std::chrono::milliseconds connect_timeout{5000};

@@ -26,6 +26,9 @@ public:
         case errc::nesting_too_deep: return "CQL type nesting too deep";
         case errc::bad_compression: return "LZ4 body could not be decompressed";
         case errc::compression_too_large: return "LZ4 declared uncompressed length exceeds the maximum";
+        case errc::bad_header_checksum: return "v5 segment header failed its CRC24 check";
+        case errc::bad_payload_checksum: return "v5 segment payload failed its CRC32 check";
+        case errc::bad_segment: return "v5 segment does not hold whole frames as its self-contained flag says";
         }
         return "unknown cql.protocol error " + std::to_string(ev);
     }

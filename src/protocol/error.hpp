@@ -26,6 +26,10 @@ enum class errc {
     nesting_too_deep,        // nested types beyond the decoder's depth limit
     bad_compression,         // LZ4 block could not be decompressed or declared length is wrong
     compression_too_large,   // LZ4 declared uncompressed length above the maximum
+    bad_header_checksum,     // v5 segment header does not match its CRC24
+    bad_payload_checksum,    // v5 segment payload does not match its CRC32
+    bad_segment,             // v5 segment framing broken: a self-contained segment holding part of a frame,
+                             // or a large frame interrupted by a self-contained segment
 };
 
 const std::error_category& protocol_category() noexcept;

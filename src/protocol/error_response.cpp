@@ -7,12 +7,15 @@ namespace {
 
 using detail::read_consistency;
 
-// read_failure, function_failure and write_failure appeared in v4; on v3 they are unknown codes.
+// read_failure, function_failure and write_failure appeared in v4, cdc_write_failure and
+// cas_write_unknown in v5; before, they are unknown codes.
 bool has_details_in(server_errc code, protocol_version v) noexcept {
     switch (code) {
     case server_errc::read_failure:
     case server_errc::function_failure:
-    case server_errc::write_failure: return v != protocol_version::v3;
+    case server_errc::write_failure: return v >= protocol_version::v4;
+    case server_errc::cdc_write_failure:
+    case server_errc::cas_write_unknown: return v >= protocol_version::v5;
     default: return true;
     }
 }
@@ -28,6 +31,7 @@ bool is_plain_code(server_errc code) noexcept {
     case server_errc::syntax_error:
     case server_errc::unauthorized:
     case server_errc::invalid:
+    case server_errc::cdc_write_failure:
     case server_errc::config_error: return true;
     default: return false;
     }
@@ -43,8 +47,29 @@ Info read_write_counts(byte_reader& r) {
     return info;
 }
 
+// v4: <numfailures>; v5: <reasonmap>, whose size is the number of failures.
+template <class Info>
+void read_failures(byte_reader& r, protocol_version v, Info& info) {
+    if (v < protocol_version::v5) {
+        info.num_failures = r.i32();
+        return;
+    }
+    const std::int32_t n = r.i32();
+    if (!r.ok()) return;
+    if (n < 0) return r.fail(errc::invalid_length);
+    // An entry takes at least 1 + 4 + 2 bytes: never reserve more than the input could hold.
+    info.reasons.reserve(r.reserve_hint(static_cast<std::size_t>(n), 7));
+    for (std::int32_t i = 0; i < n && r.ok(); ++i) {
+        failure_reason reason;
+        reason.endpoint = r.inetaddr();
+        reason.code = r.u16();
+        info.reasons.push_back(reason);
+    }
+    info.num_failures = n;
+}
+
 // Fills details for the codes that carry some; returns false for codes unknown to this version.
-bool read_details(byte_reader& r, server_errc code, error_response& out) {
+bool read_details(byte_reader& r, server_errc code, protocol_version v, error_response& out) {
     switch (code) {
     case server_errc::unavailable: {
         unavailable_info i;
@@ -57,6 +82,7 @@ bool read_details(byte_reader& r, server_errc code, error_response& out) {
     case server_errc::write_timeout: {
         auto i = read_write_counts<write_timeout_info>(r);
         i.write_type = std::string(r.string());
+        if (v >= protocol_version::v5 && r.ok() && i.kind() == write_type_kind::cas) i.contentions = r.u16();
         out.details = std::move(i);
         return true;
     }
@@ -68,7 +94,7 @@ bool read_details(byte_reader& r, server_errc code, error_response& out) {
     }
     case server_errc::read_failure: {
         auto i = read_write_counts<read_failure_info>(r);
-        i.num_failures = r.i32();
+        read_failures(r, v, i);
         i.data_present = r.u8() != 0;
         out.details = i;
         return true;
@@ -83,7 +109,7 @@ bool read_details(byte_reader& r, server_errc code, error_response& out) {
     }
     case server_errc::write_failure: {
         auto i = read_write_counts<write_failure_info>(r);
-        i.num_failures = r.i32();
+        read_failures(r, v, i);
         i.write_type = std::string(r.string());
         out.details = std::move(i);
         return true;
@@ -95,6 +121,7 @@ bool read_details(byte_reader& r, server_errc code, error_response& out) {
         out.details = std::move(i);
         return true;
     }
+    case server_errc::cas_write_unknown: out.details = read_write_counts<cas_write_unknown_info>(r); return true;
     case server_errc::unprepared: out.details = unprepared_info{detail::to_vector(r.short_bytes())}; return true;
     default: return is_plain_code(code);
     }
@@ -125,7 +152,7 @@ std::error_code decode_error(bytes_view body, protocol_version v, error_response
     e.message = std::string(r.string());
     if (!r.ok()) return r.error();
     // A code this version does not define may carry details we cannot know: skip them, keep the rest.
-    if (!has_details_in(e.code, v) || !read_details(r, e.code, e)) {
+    if (!has_details_in(e.code, v) || !read_details(r, e.code, v, e)) {
         e.details = std::monostate{};
         (void)r.rest();
     }

@@ -57,7 +57,7 @@ std::error_code decode_frame_header(std::span<const std::uint8_t> in, frame_head
     if (in.size() < frame_header_size) return make_error_code(errc::truncated);
     if (in.size() > frame_header_size) return make_error_code(errc::trailing_bytes);
     const std::uint8_t version = in[0] & 0x7F;
-    if (version != 3 && version != 4) return make_error_code(errc::bad_version);
+    if (version < 3 || version > 5) return make_error_code(errc::bad_version);
     if (!is_known_opcode(in[4])) return make_error_code(errc::unknown_opcode);
     const std::uint32_t length = load_be32(in.data() + 5);
     if (length > max_body) return make_error_code(errc::frame_too_large);

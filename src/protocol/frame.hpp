@@ -1,4 +1,5 @@
-// Frame envelope: the 9-byte header of protocol v3/v4, opcodes, and an incremental frame reader
+// Frame envelope: the 9-byte header of protocol v3/v4/v5 (in v5 the "envelope", carried inside
+// segments once the handshake is done: see segment.hpp), opcodes, and an incremental frame reader
 // that turns bytes arriving in any chunking into whole frames.
 #pragma once
 
@@ -13,7 +14,7 @@
 
 namespace cql::protocol {
 
-enum class protocol_version : std::uint8_t { v3 = 3, v4 = 4 };
+enum class protocol_version : std::uint8_t { v3 = 3, v4 = 4, v5 = 5 };
 
 enum class opcode : std::uint8_t {
     error = 0x00,
@@ -98,6 +99,8 @@ public:
     bool next(frame& out, std::error_code& ec);
 
     std::size_t buffered() const noexcept { return end_ - begin_; }
+    // The buffered bytes not yet returned as frames (e.g. to hand over to a v5 segment reader).
+    std::span<const std::uint8_t> unread() const noexcept { return {buf_.data() + begin_, end_ - begin_}; }
     std::error_code error() const noexcept { return ec_; }
 
 private:

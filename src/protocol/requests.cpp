@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::size_t max_short = 0xFFFF;       // [short] counts, [string], [short bytes]
 constexpr std::size_t max_int = 0x7FFFFFFF;     // [long string], [bytes], [value]
-constexpr std::uint8_t batch_flags_mask = 0x30;  // serial consistency, default timestamp
+constexpr std::uint32_t batch_flags_mask = 0x1B0;  // serial consistency, timestamp, keyspace, now (v5)
 
 std::error_code fail(errc e) noexcept { return make_error_code(e); }
 
@@ -54,7 +54,14 @@ std::error_code check_values(std::span<const value_view> values, protocol_versio
 }
 
 std::error_code check_version(protocol_version v) noexcept {
-    return v == protocol_version::v3 || v == protocol_version::v4 ? std::error_code{} : fail(errc::bad_version);
+    return v >= protocol_version::v3 && v <= protocol_version::v5 ? std::error_code{} : fail(errc::bad_version);
+}
+
+// The per-query keyspace and now_in_seconds exist from v5 on.
+std::error_code check_v5_extras(std::string_view keyspace, const std::optional<std::int32_t>& now,
+                                protocol_version v) noexcept {
+    if ((!keyspace.empty() || now) && v < protocol_version::v5) return fail(errc::unsupported_by_version);
+    return check_size(keyspace.size(), max_short);
 }
 
 std::error_code check(const query_parameters& p, protocol_version v) noexcept {
@@ -67,7 +74,8 @@ std::error_code check(const query_parameters& p, protocol_version v) noexcept {
     if (p.paging_state)
         if (auto ec = check_size(p.paging_state->size(), max_int)) return ec;
     if (auto ec = check_serial(p.serial_consistency)) return ec;
-    return check_timestamp(p.default_timestamp, v == protocol_version::v4);
+    if (auto ec = check_v5_extras(p.keyspace, p.now_in_seconds, v)) return ec;
+    return check_timestamp(p.default_timestamp, v >= protocol_version::v4);
 }
 
 std::error_code check(const batch_statement& s, protocol_version v) noexcept {
@@ -97,11 +105,14 @@ std::error_code check(const query_request& req, protocol_version v) noexcept {
 
 std::error_code check(const prepare_request& req, protocol_version v) noexcept {
     if (auto ec = check_version(v)) return ec;
+    if (auto ec = check_v5_extras(req.keyspace, std::nullopt, v)) return ec;
     return check_size(req.query.size(), max_int);
 }
 
 std::error_code check(const execute_request& req, protocol_version v) noexcept {
     if (auto ec = check_size(req.id.size(), max_short)) return ec;
+    if (!req.result_metadata_id.empty() && v < protocol_version::v5) return fail(errc::unsupported_by_version);
+    if (auto ec = check_size(req.result_metadata_id.size(), max_short)) return ec;
     return check(req.params, v);
 }
 
@@ -114,6 +125,7 @@ std::error_code check(const batch_request& req, protocol_version v) noexcept {
         if (auto ec = check(s, v)) return ec;
     if (auto ec = check_consistency(req.cl)) return ec;
     if (auto ec = check_serial(req.serial_consistency)) return ec;
+    if (auto ec = check_v5_extras(req.keyspace, req.now_in_seconds, v)) return ec;
     return check_timestamp(req.default_timestamp, false);  // the BATCH section forbids no other value
 }
 
@@ -156,8 +168,14 @@ std::error_code check_frame(protocol_version v, std::int16_t stream, opcode op, 
 
 void put_consistency(byte_writer& w, consistency c) { w.u16(static_cast<std::uint16_t>(c)); }
 
-void put(byte_writer& w, const query_parameters& p) {
-    std::uint8_t flags = 0;
+// <flags>: a [byte] before v5, an [int] from v5 on.
+void put_flags(byte_writer& w, std::uint32_t flags, protocol_version v) {
+    if (v >= protocol_version::v5) w.i32(static_cast<std::int32_t>(flags));
+    else w.u8(static_cast<std::uint8_t>(flags));
+}
+
+void put(byte_writer& w, const query_parameters& p, protocol_version v) {
+    std::uint32_t flags = 0;
     if (!p.values.empty()) flags |= query_flag::values;
     if (!p.names.empty()) flags |= query_flag::with_names;
     if (p.skip_metadata) flags |= query_flag::skip_metadata;
@@ -165,8 +183,10 @@ void put(byte_writer& w, const query_parameters& p) {
     if (p.paging_state) flags |= query_flag::with_paging_state;
     if (p.serial_consistency) flags |= query_flag::with_serial_consistency;
     if (p.default_timestamp) flags |= query_flag::with_default_timestamp;
+    if (!p.keyspace.empty()) flags |= query_flag::with_keyspace;
+    if (p.now_in_seconds) flags |= query_flag::with_now_in_seconds;
     put_consistency(w, p.cl);
-    w.u8(flags);
+    put_flags(w, flags, v);
     if ((flags & query_flag::values) != 0) {
         w.u16(static_cast<std::uint16_t>(p.values.size()));
         for (std::size_t i = 0; i < p.values.size(); ++i) {
@@ -178,9 +198,11 @@ void put(byte_writer& w, const query_parameters& p) {
     if (p.paging_state) w.bytes(*p.paging_state);
     if (p.serial_consistency) put_consistency(w, *p.serial_consistency);
     if (p.default_timestamp) w.i64(*p.default_timestamp);
+    if (!p.keyspace.empty()) w.string(p.keyspace);
+    if (p.now_in_seconds) w.i32(*p.now_in_seconds);
 }
 
-void put(byte_writer& w, const batch_statement& s) {
+void put(byte_writer& w, const batch_statement& s, protocol_version) {
     w.u8(s.is_prepared ? 1 : 0);
     if (s.is_prepared) w.short_bytes(s.id);
     else w.long_string(s.query);
@@ -188,34 +210,48 @@ void put(byte_writer& w, const batch_statement& s) {
     for (const auto& value : s.values) w.value(value);
 }
 
-void put(byte_writer& w, const startup_request& req) { w.string_map(req.options); }
-void put(byte_writer&, const options_request&) {}
-void put(byte_writer& w, const prepare_request& req) { w.long_string(req.query); }
-void put(byte_writer& w, const register_request& req) { w.string_list(req.events); }
-void put(byte_writer& w, const auth_response_request& req) { w.value(req.token); }
+void put(byte_writer& w, const startup_request& req, protocol_version) { w.string_map(req.options); }
+void put(byte_writer&, const options_request&, protocol_version) {}
+void put(byte_writer& w, const register_request& req, protocol_version) { w.string_list(req.events); }
+void put(byte_writer& w, const auth_response_request& req, protocol_version) { w.value(req.token); }
 
-void put(byte_writer& w, const query_request& req) {
+// <query>, then from v5 on <flags>[<keyspace>].
+void put(byte_writer& w, const prepare_request& req, protocol_version v) {
     w.long_string(req.query);
-    put(w, req.params);
+    if (v < protocol_version::v5) return;
+    w.i32(req.keyspace.empty() ? 0 : static_cast<std::int32_t>(prepare_flag::with_keyspace));
+    if (!req.keyspace.empty()) w.string(req.keyspace);
 }
 
-void put(byte_writer& w, const execute_request& req) {
+void put(byte_writer& w, const query_request& req, protocol_version v) {
+    w.long_string(req.query);
+    put(w, req.params, v);
+}
+
+// <id>, from v5 on <result_metadata_id>, then the parameters.
+void put(byte_writer& w, const execute_request& req, protocol_version v) {
     w.short_bytes(req.id);
-    put(w, req.params);
+    if (v >= protocol_version::v5) w.short_bytes(req.result_metadata_id);
+    put(w, req.params, v);
 }
 
 // <type><n><query_1>...<query_n><consistency><flags>[<serial_consistency>][<timestamp>]
-void put(byte_writer& w, const batch_request& req) {
+// [<keyspace>][<now_in_seconds>] (the last two v5 only)
+void put(byte_writer& w, const batch_request& req, protocol_version v) {
     w.u8(static_cast<std::uint8_t>(req.type));
     w.u16(static_cast<std::uint16_t>(req.statements.size()));
-    for (const auto& s : req.statements) put(w, s);
+    for (const auto& s : req.statements) put(w, s, v);
     put_consistency(w, req.cl);
-    std::uint8_t flags = 0;
+    std::uint32_t flags = 0;
     if (req.serial_consistency) flags |= query_flag::with_serial_consistency;
     if (req.default_timestamp) flags |= query_flag::with_default_timestamp;
-    w.u8(static_cast<std::uint8_t>(flags & batch_flags_mask));
+    if (!req.keyspace.empty()) flags |= query_flag::with_keyspace;
+    if (req.now_in_seconds) flags |= query_flag::with_now_in_seconds;
+    put_flags(w, flags & batch_flags_mask, v);
     if (req.serial_consistency) put_consistency(w, *req.serial_consistency);
     if (req.default_timestamp) w.i64(*req.default_timestamp);
+    if (!req.keyspace.empty()) w.string(req.keyspace);
+    if (req.now_in_seconds) w.i32(*req.now_in_seconds);
 }
 
 // Shrinks the buffer back on every exit but a committed one, including std::bad_alloc unwinding.
@@ -239,7 +275,7 @@ private:
 template <class Req>
 std::error_code write_body(byte_writer& w, protocol_version v, const Req& req) {
     if (auto ec = check(req, v)) return ec;
-    put(w, req);
+    put(w, req, v);
     return {};
 }
 
@@ -258,7 +294,7 @@ std::error_code encode(std::vector<std::uint8_t>& out, protocol_version v, std::
     append_frame_header(out, h);
     byte_writer w(out);
     if ((flags & frame_flag::custom_payload) != 0) w.bytes_map(payload);
-    put(w, req);
+    put(w, req, v);
     if (out.size() - guard.start() - frame_header_size > default_max_frame_body) return fail(errc::frame_too_large);
     finish_frame(out, guard.start());
     if (frame_start != nullptr) *frame_start = guard.start();

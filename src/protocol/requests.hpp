@@ -1,4 +1,4 @@
-// Encoders of every request message (spec v3/v4 section 4.1) into whole frames in a reused buffer.
+// Encoders of every request message (spec v3/v4/v5 section 4.1) into whole frames in a reused buffer.
 // Arguments are validated before anything is written, so a bad one is an error, never a malformed frame.
 #pragma once
 
@@ -27,7 +27,15 @@ inline constexpr std::uint8_t with_paging_state = 0x08;
 inline constexpr std::uint8_t with_serial_consistency = 0x10;
 inline constexpr std::uint8_t with_default_timestamp = 0x20;
 inline constexpr std::uint8_t with_names = 0x40;
+// v5 only, where <flags> is an [int] instead of a [byte].
+inline constexpr std::uint32_t with_keyspace = 0x80;
+inline constexpr std::uint32_t with_now_in_seconds = 0x100;
 }  // namespace query_flag
+
+// Bits of the [int] <flags> a v5 PREPARE carries after its query.
+namespace prepare_flag {
+inline constexpr std::uint32_t with_keyspace = 0x01;
+}  // namespace prepare_flag
 
 // Request views: they borrow every string and byte span, which must outlive the encode call only.
 // Bound values are already serialized by the value codec.
@@ -51,6 +59,8 @@ struct query_parameters {
     std::optional<bytes_view> paging_state;         // 0x08, a [bytes]
     std::optional<consistency> serial_consistency;  // 0x10: SERIAL or LOCAL_SERIAL
     std::optional<std::int64_t> default_timestamp;  // 0x20, microseconds
+    std::string_view keyspace = {};                   // 0x80 when non-empty (v5 only)
+    std::optional<std::int32_t> now_in_seconds = {};  // 0x100 (v5 only)
 };
 
 struct query_request {
@@ -62,12 +72,14 @@ struct query_request {
 struct prepare_request {
     static constexpr opcode op = opcode::prepare;
     std::string_view query;
+    std::string_view keyspace = {};  // v5 only: the keyspace unqualified names resolve in (flag 0x01)
 };
 
 struct execute_request {
     static constexpr opcode op = opcode::execute;
     bytes_view id;
     query_parameters params;
+    bytes_view result_metadata_id = {};  // v5 only (and mandatory there): from the Prepared result
 };
 
 enum class batch_type : std::uint8_t { logged = 0, unlogged = 1, counter = 2 };
@@ -88,6 +100,8 @@ struct batch_request {
     consistency cl = consistency::one;
     std::optional<consistency> serial_consistency;
     std::optional<std::int64_t> default_timestamp;
+    std::string_view keyspace = {};                   // v5 only
+    std::optional<std::int32_t> now_in_seconds = {};  // v5 only
 };
 
 struct register_request {
@@ -100,7 +114,7 @@ struct auth_response_request {
     value_view token;  // present or null; never unset
 };
 
-// A frame's custom payload ([bytes map], v4 only): written before the body, as the spec's header flag 0x04 says.
+// A frame's custom payload ([bytes map], v4 and later): written before the body, as the spec's header flag 0x04 says.
 using custom_payload_view = std::span<const std::pair<std::string_view, value_view>>;
 
 // ---- Body writers -------------------------------------------------------------------------------
@@ -110,9 +124,12 @@ using custom_payload_view = std::span<const std::pair<std::string_view, value_vi
 //   invalid_value: names not matching values, an unknown consistency, batch type or event name, a serial
 //                  consistency other than SERIAL/LOCAL_SERIAL, a forbidden timestamp, an unset token,
 //                  a STARTUP without CQL_VERSION;
-//   unsupported_by_version: an unset value in v3.
+//   unsupported_by_version: an unset value in v3; a keyspace or now_in_seconds before v5, an
+//                           EXECUTE result_metadata_id before v5.
+// In v5 the <flags> of QUERY, EXECUTE and BATCH are an [int] (a [byte] before), EXECUTE carries its
+// result_metadata_id after the id, and PREPARE an [int] of flags after its query.
 // Timestamps: INT64_MIN is always refused (the v3 spec and Cassandra do); v4 QUERY/EXECUTE also refuse
-// negatives, as v4 section 4.1.4 forbids them. BATCH accepts any other value in both versions.
+// negatives, as v4 section 4.1.4 forbids them (v5 too). BATCH accepts any other value in every version.
 
 [[nodiscard]] std::error_code write_query_parameters(byte_writer& w, const query_parameters& p, protocol_version v);
 [[nodiscard]] std::error_code write_batch_statement(byte_writer& w, const batch_statement& s, protocol_version v);

@@ -1,4 +1,4 @@
-// Decoders of every response message (spec v3/v4 sections 2.2, 4.2, 9): the body extras the header flags
+// Decoders of every response message (spec v3/v4/v5 sections 2.2, 4.2, 9): the body extras the header flags
 // announce, ERROR with its per-code details, RESULT kinds, EVENT, and the handshake responses.
 #pragma once
 
@@ -55,6 +55,7 @@ struct write_timeout_info {
     std::int32_t received = 0;
     std::int32_t block_for = 0;
     std::string write_type;  // as sent, so a value newer than this code is not lost
+    std::optional<std::uint16_t> contentions = {};  // v5, only after the write type CAS
     write_type_kind kind() const noexcept { return parse_write_type(write_type); }
     bool operator==(const write_timeout_info&) const = default;
 };
@@ -67,12 +68,21 @@ struct read_timeout_info {
     bool operator==(const read_timeout_info&) const = default;
 };
 
-struct read_failure_info {  // v4
+// v5 replaces the failure count of READ_FAILURE / WRITE_FAILURE with a map of the replicas that
+// failed to their failure code (<reasonmap>: an [int] n, then n [inetaddr] [short] pairs).
+struct failure_reason {
+    inet_address endpoint;  // port 0: an [inetaddr]
+    std::uint16_t code = 0;
+    bool operator==(const failure_reason&) const = default;
+};
+
+struct read_failure_info {  // v4 and later
     consistency cl = consistency::any;
     std::int32_t received = 0;
     std::int32_t block_for = 0;
-    std::int32_t num_failures = 0;
+    std::int32_t num_failures = 0;  // v5: the number of reasons
     bool data_present = false;
+    std::vector<failure_reason> reasons = {};  // v5
     bool operator==(const read_failure_info&) const = default;
 };
 
@@ -83,14 +93,22 @@ struct function_failure_info {  // v4
     bool operator==(const function_failure_info&) const = default;
 };
 
-struct write_failure_info {  // v4
+struct write_failure_info {  // v4 and later
     consistency cl = consistency::any;
     std::int32_t received = 0;
     std::int32_t block_for = 0;
-    std::int32_t num_failures = 0;
+    std::int32_t num_failures = 0;  // v5: the number of reasons
     std::string write_type;
+    std::vector<failure_reason> reasons = {};  // v5
     write_type_kind kind() const noexcept { return parse_write_type(write_type); }
     bool operator==(const write_failure_info&) const = default;
+};
+
+struct cas_write_unknown_info {  // v5
+    consistency cl = consistency::any;
+    std::int32_t received = 0;
+    std::int32_t block_for = 0;
+    bool operator==(const cas_write_unknown_info&) const = default;
 };
 
 struct already_exists_info {
@@ -104,14 +122,15 @@ struct unprepared_info {
     bool operator==(const unprepared_info&) const = default;
 };
 
-// An ERROR body. Codes this version does not define (including cdc_write_failure and cas_write_unknown,
-// which only v5 defines) keep code and message, have no details, and whatever follows the message is
-// skipped rather than refused.
+// An ERROR body. Codes this version does not define (cdc_write_failure and cas_write_unknown before v5)
+// keep code and message, have no details, and whatever follows the message is skipped rather than
+// refused. cdc_write_failure has no details in v5 either.
 struct error_response {
     server_errc code = server_errc::server_error;
     std::string message;  // the server's text, kept apart from our error codes
     std::variant<std::monostate, unavailable_info, write_timeout_info, read_timeout_info, read_failure_info,
-                 function_failure_info, write_failure_info, already_exists_info, unprepared_info>
+                 function_failure_info, write_failure_info, already_exists_info, unprepared_info,
+                 cas_write_unknown_info>
         details;
 
     std::error_code error_code() const noexcept { return make_error_code(code); }
@@ -174,8 +193,8 @@ schema_change_event read_schema_change(byte_reader& r, protocol_version v);
 
 // ---- RESULT (section 4.2.5) ------------------------------------------------------------------------
 
-// Rows metadata flags (4.2.5.2). metadata_changed exists in v5 only (a new metadata id would follow);
-// on v3/v4 it is refused, since the bytes after it could not be read right.
+// Rows metadata flags (4.2.5.2). metadata_changed exists in v5 only (a new metadata id follows the
+// paging state); on v3/v4 it is refused, since the bytes after it could not be read right.
 namespace rows_flag {
 inline constexpr std::int32_t global_tables_spec = 0x0001;
 inline constexpr std::int32_t has_more_pages = 0x0002;
@@ -193,6 +212,8 @@ struct rows_metadata {
     std::int32_t flags = 0;
     std::int32_t column_count = 0;
     std::optional<std::vector<std::uint8_t>> paging_state;  // set iff has_more_pages
+    // v5: set iff metadata_changed, the id to send with the next EXECUTE of this statement.
+    std::optional<std::vector<std::uint8_t>> new_metadata_id;
     bool no_metadata = false;
     std::vector<column_spec> columns;  // empty with no_metadata, else column_count entries
 
@@ -233,6 +254,7 @@ struct prepared_metadata {
 
 struct prepared_result {
     std::vector<std::uint8_t> id;
+    std::vector<std::uint8_t> result_metadata_id;  // v5 only: what EXECUTE sends back
     prepared_metadata metadata;
     rows_metadata result_metadata;
 };

@@ -63,7 +63,7 @@ std::error_code read_rows_content(byte_reader& r, rows_result& out) {
     return {};
 }
 
-// v3 sends the bind metadata in the rows metadata format; v4 replaces the optional paging state with
+// v3 sends the bind metadata in the rows metadata format; v4 (and v5) replace the optional paging state with
 // the partition key indexes.
 prepared_metadata read_prepared_metadata(byte_reader& r, protocol_version v) {
     prepared_metadata m;
@@ -96,6 +96,7 @@ prepared_metadata read_prepared_metadata(byte_reader& r, protocol_version v) {
 
 std::error_code read_prepared(byte_reader& r, protocol_version v, prepared_result& out) {
     out.id = to_vector(r.short_bytes());
+    if (v >= protocol_version::v5) out.result_metadata_id = to_vector(r.short_bytes());
     out.metadata = read_prepared_metadata(r, v);
     out.result_metadata = read_rows_metadata(r, v);
     return r.error();
@@ -112,7 +113,7 @@ rows_metadata read_rows_metadata(byte_reader& r, protocol_version v) {
         r.fail(errc::invalid_length);
         return {};
     }
-    if (m.flags & rows_flag::metadata_changed) {
+    if ((m.flags & rows_flag::metadata_changed) && v < protocol_version::v5) {
         r.fail(errc::unsupported_by_version);
         return {};
     }
@@ -121,6 +122,7 @@ rows_metadata read_rows_metadata(byte_reader& r, protocol_version v) {
         const value_view state = r.bytes();
         if (!state.is_null()) m.paging_state = to_vector(state.data);
     }
+    if (m.flags & rows_flag::metadata_changed) m.new_metadata_id = to_vector(r.short_bytes());
     m.no_metadata = (m.flags & rows_flag::no_metadata) != 0;
     if (!m.no_metadata)
         m.columns = read_column_specs(r, v, (m.flags & rows_flag::global_tables_spec) != 0, m.column_count);

@@ -38,8 +38,9 @@ data_type read_type_at(byte_reader& r, protocol_version v, int depth) {
         return t;
     }
     if (is_primitive(id)) {
-        // duration has no native id before v5: Cassandra sends it as a custom type.
-        if (id == 0x0015 || (v == protocol_version::v3 && id >= 0x0011)) r.fail(errc::unsupported_by_version);
+        // duration has no native id before v5: Cassandra sends it as a custom type there.
+        if ((id == 0x0015 && v < protocol_version::v5) || (v == protocol_version::v3 && id >= 0x0011))
+            r.fail(errc::unsupported_by_version);
         return t;
     }
     switch (t.id) {

@@ -15,6 +15,8 @@ Single node (meson suite 'faults'):
                  connections go silent forever (new ones flow)
   proxy-flip     bytes flipped in responses (CQL v4 has no checksum: only structural bytes can be
                  detected, so the flips hit a RESULT's kind, a header's opcode and version)
+  proxy-flip-v5  bytes flipped anywhere in the responses of protocol v5 (the default): every segment
+                 carries a CRC24 header check and a CRC32 payload check, so every flip is caught
   write-timeout  the node overloaded: write timeout 1 ms and one mutation thread (nodetool settimeout,
                  setconcurrency) for the first seconds of the sync, then 2000 ms and 32 threads
 3 nodes (meson suite 'faults-cluster'):
@@ -171,6 +173,35 @@ def proxy_flip(h: Harness):
     opened_after = [ln for ln in conns if " open " in ln and float(ln.split()[0]) > float(flips[0].split()[0])]
     if rep.outcome == "ok" and not opened_after:
         raise Failure("the sync completed but no connection was opened after the flip: the bad frame was accepted")
+
+
+def proxy_flip_v5(h: Harness):
+    # Protocol v5 wraps frames in segments, each checked by a CRC24 (header) and a CRC32 (payload): a
+    # flipped byte anywhere, a value's included, is detected and closes the connection. The proxy
+    # passes segments through raw, so the flips are placed by stream offset, with LZ4 on (the
+    # connector's default): offsets in the handshake, a segment header and deep in the payloads.
+    messages, catalog = h.generate(count=8000, state_every=500)
+    proxy = h.start_proxy("--flip-times", "2", "--flip-byte", "2000:0x01", "--flip-byte", "9000:0x80",
+                          "--flip-byte", "30000:0x10")
+    s = h.sync(h.config(via_proxy=True, protocol_version=5), catalog, messages, bound=120, watch_direct=h.port)
+    rep = h.check(s, messages, catalog, OK_OR_TRANSIENT)
+    raw = [ln for ln in proxy.lines("INFO") if "s2c is not CQL framing" in ln]
+    if not raw:
+        raise Failure("the node's answers never switched to segments: v5 was not negotiated")
+    flips = [ln for ln in proxy.lines("FAULT") if " flip " in ln]
+    if not flips:
+        raise Failure("no byte was flipped: the sync ended before stream offset 2000 of a connection")
+    conns = proxy.lines("CONN")
+    for flip in flips:
+        conn = re.search(r"conn=(\d+)", flip).group(1)
+        closed = [ln for ln in conns if f"conn={conn} closed" in ln]
+        if not closed:
+            raise Failure(f"connection {conn} was never closed after its flipped byte: {flip}")
+        log(f"{flip.strip()}  ->  {closed[0].strip()}")
+    if rep.outcome == "ok" and len(flips) > 0:
+        opened_after = [ln for ln in conns if " open " in ln and float(ln.split()[0]) > float(flips[0].split()[0])]
+        if not opened_after:
+            raise Failure("the sync completed but no connection was opened after the flip: the bad segment was accepted")
 
 
 def write_timeout(h: Harness):
@@ -407,7 +438,8 @@ def cluster_proxy_faults(h: Harness):
 
 
 SCENARIOS = {"passthrough": passthrough, "node-kill": node_kill, "proxy-resets": proxy_resets,
-             "proxy-stall": proxy_stall, "proxy-flip": proxy_flip, "write-timeout": write_timeout,
+             "proxy-stall": proxy_stall, "proxy-flip": proxy_flip, "proxy-flip-v5": proxy_flip_v5,
+             "write-timeout": write_timeout,
              "cluster-node-kill": cluster_node_kill, "cluster-truncate-node-down": cluster_truncate_node_down,
              "cluster-proxied-healthy": cluster_proxied_healthy, "cluster-proxy-stall": cluster_proxy_stall,
              "cluster-proxy-faults": cluster_proxy_faults}

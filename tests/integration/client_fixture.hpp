@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 
@@ -29,6 +30,9 @@ inline session_config env_config() {
     cfg.username = env.user;
     cfg.password = env.password;
     cfg.request_timeout = std::chrono::milliseconds(20000);
+    // The suite runs once per protocol version (meson: client in the default v5, client_v4).
+    if (const char* v = std::getenv("CQL_TEST_PROTOCOL"); v && *v)
+        cfg.max_protocol_version = static_cast<protocol_version>(std::atoi(v));
     return cfg;
 }
 

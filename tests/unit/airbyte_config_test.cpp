@@ -50,7 +50,7 @@ TEST_F(config_test, DefaultsWhenKeysAbsent) {
     EXPECT_EQ(c.tls, tls_mode::disabled);
     EXPECT_EQ(c.consistency, cql::consistency::local_quorum);
     EXPECT_TRUE(c.compression);
-    EXPECT_EQ(c.protocol_version, 4);
+    EXPECT_EQ(c.protocol_version, 5);
     EXPECT_EQ(c.max_in_flight, 1024);
     EXPECT_EQ(c.request_timeout_ms, 12000);
     EXPECT_EQ(c.max_record_bytes, 16u << 20);
@@ -145,7 +145,7 @@ TEST_F(config_test, PortTypesAndRange) {
 TEST_F(config_test, OtherIntegerRanges) {
     expect_error(with("replication", "0"), "replication");
     expect_error(with("replication", "\"three\""), "replication");
-    expect_error(with("protocol_version", "5"), "protocol_version");
+    expect_error(with("protocol_version", "6"), "protocol_version");
     expect_error(with("protocol_version", "2"), "protocol_version");
     expect_error(with("max_in_flight", "0"), "max_in_flight");
     expect_error(with("max_in_flight", "32769"), "max_in_flight");

@@ -37,7 +37,7 @@ TEST(FrameHeader, RefusesShortLongBadVersionOpcodeAndOversize) {
     frame_header h;
     EXPECT_EQ(decode_frame_header(from_hex("8400000008000000"), h), errc::truncated);
     EXPECT_EQ(decode_frame_header(from_hex("840000000800000000ff"), h), errc::trailing_bytes);
-    EXPECT_EQ(decode_frame_header(from_hex("850000000800000000"), h), errc::bad_version);
+    EXPECT_EQ(decode_frame_header(from_hex("860000000800000000"), h), errc::bad_version);
     EXPECT_EQ(decode_frame_header(from_hex("840000000400000000"), h), errc::unknown_opcode);
     EXPECT_EQ(decode_frame_header(from_hex("840000001100000000"), h), errc::unknown_opcode);
     EXPECT_EQ(decode_frame_header(from_hex("8400000008 10000001"), h), errc::frame_too_large);

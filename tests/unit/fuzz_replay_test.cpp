@@ -35,7 +35,7 @@ int run(std::string_view name, const std::vector<std::uint8_t>& input) {
 TEST(FuzzReplay, EveryTargetIsListedOnce) {
     std::size_t n = 0;
     const auto* all = fuzz::targets(n);
-    EXPECT_EQ(n, 15u);
+    EXPECT_EQ(n, 16u);
     for (std::size_t i = 0; i < n; ++i)
         for (std::size_t j = i + 1; j < n; ++j) EXPECT_NE(all[i].name, all[j].name);
 }
@@ -78,6 +78,27 @@ TEST(FuzzReplay, CapturedFramesThroughTheFrameReaderAndDecoders) {
         ++frames;
     }
     EXPECT_GE(frames, 20u);
+}
+
+TEST(FuzzReplay, CapturedSegmentsThroughTheSegmentReader) {
+    std::ifstream in(CQL_TEST_DATA_DIR "/captured_segments.txt");
+    ASSERT_TRUE(in) << "captured_segments.txt";
+    std::string line;
+    std::size_t runs = 0;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        std::istringstream ss(line);
+        std::string name, kind, hex;
+        ss >> name >> kind >> hex;
+        auto bytes = cql::test::from_hex(hex);
+        for (std::uint8_t seed : {0, 2, 40, 254}) {
+            std::vector<std::uint8_t> stream{static_cast<std::uint8_t>(seed | (kind == "lz4" ? 1 : 0))};
+            stream.insert(stream.end(), bytes.begin(), bytes.end());
+            EXPECT_EQ(run("segment_reader", stream), 0) << name;
+        }
+        ++runs;
+    }
+    EXPECT_GE(runs, 7u);
 }
 
 TEST(FuzzReplay, E2eMessageLines) {

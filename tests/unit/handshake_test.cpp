@@ -16,6 +16,7 @@
 #include "cql/error.hpp"
 #include "hex.hpp"
 #include "protocol/compression.hpp"
+#include "protocol/segment.hpp"
 #include "request_decoders.hpp"
 
 namespace {
@@ -458,11 +459,16 @@ std::vector<script> all_scripts() {
     auto frame = [](bytes b) { return script_step{false, std::move(b)}; };
     handshake_settings plain;
     plain.want_compression = false;
+    auto v5_password = with_credentials();
+    v5_password.version = protocol_version::v5;
+    const auto v5 = protocol_version::v5;
     return {
         {"no auth", plain, {w, frame(lz4_and_snappy()), w, frame(ready())}},
         {"password", with_credentials(),
          {w, frame(lz4_and_snappy()), w, frame(authenticate(password_authenticator)), w, frame(auth_success())}},
         {"compressed", {}, {w, frame(lz4_and_snappy()), w, frame(compressed(ready()))}},
+        {"v5 password", v5_password,
+         {w, frame(lz4_and_snappy(v5)), w, frame(authenticate(password_authenticator, v5)), w, frame(auth_success(v5))}},
     };
 }
 
@@ -473,7 +479,7 @@ handshake::action advance(handshake& hs, const script_step& s) {
 
 TEST(HandshakeIoError, ScriptsCompleteWithoutErrors) {
     const auto scripts = all_scripts();
-    ASSERT_EQ(scripts.size(), 3u);
+    ASSERT_EQ(scripts.size(), 4u);
     for (const auto& sc : scripts) {
         SCOPED_TRACE(sc.name);
         handshake hs(sc.settings);
@@ -513,7 +519,72 @@ TEST(HandshakeIoError, AtEveryWait) {
             EXPECT_EQ(hs.on_written().next, step::failed);
         }
     }
-    EXPECT_EQ(injected, 4 + 6 + 4);
+    EXPECT_EQ(injected, 4 + 6 + 4 + 6);
+}
+
+// ---- 10. protocol v5: segments from the READY / AUTHENTICATE on ----------------------------------
+
+handshake_settings v5_settings(bool credentials, bool compression = true) {
+    auto s = credentials ? with_credentials() : handshake_settings{};
+    s.version = protocol_version::v5;
+    s.want_compression = compression;
+    return s;
+}
+
+TEST(HandshakeV5, NoAuthSwitchesToSegmentsAfterReady) {
+    handshake hs(v5_settings(false));
+    auto act = hs.start();
+    EXPECT_EQ(to_hex(act.bytes), "050000000500000000");  // OPTIONS v5, unframed
+    EXPECT_EQ(hs.on_written().next, step::read);
+    act = feed(hs, lz4_and_snappy(protocol_version::v5));
+    EXPECT_EQ(written(act).header.version, protocol_version::v5);  // STARTUP v5, unframed
+    EXPECT_FALSE(hs.framed());
+    EXPECT_EQ(hs.on_written().next, step::read);
+    EXPECT_EQ(feed(hs, ready(protocol_version::v5)).next, step::done);
+    EXPECT_TRUE(hs.framed());
+    EXPECT_TRUE(hs.compression());
+    EXPECT_EQ(hs.version(), protocol_version::v5);
+}
+
+TEST(HandshakeV5, AuthResponseIsWrittenInSegments) {
+    for (bool lz4 : {false, true}) {
+        SCOPED_TRACE(lz4 ? "lz4" : "plain");
+        handshake hs(v5_settings(true, lz4));
+        up_to_startup(hs, lz4_and_snappy(protocol_version::v5));
+        EXPECT_EQ(hs.on_written().next, step::read);
+        auto act = feed(hs, authenticate(password_authenticator, protocol_version::v5));
+        EXPECT_TRUE(hs.framed());
+        ASSERT_EQ(act.next, step::write);
+        // One self-contained segment holding the AUTH_RESPONSE envelope (LZ4 header: 8 bytes, raw payload).
+        const std::string envelope = "050000000f00000010" "0000000c" "00" "75736572" "00" "736563726574";
+        const auto env = from_hex(envelope);
+        bytes expected;
+        proto::append_segment(expected, env, true, lz4);
+        EXPECT_EQ(to_hex(act.bytes), to_hex(expected));
+        proto::segment_reader r(lz4);
+        r.feed(act.bytes);
+        proto::frame f;
+        std::error_code ec;
+        ASSERT_TRUE(r.next(f, ec)) << ec.message();
+        EXPECT_EQ(f.header.op, opcode::auth_response);
+        const auto sent = act.bytes;
+        EXPECT_EQ(hs.on_written().next, step::read);
+        EXPECT_EQ(feed(hs, auth_success(protocol_version::v5)).next, step::done);
+        EXPECT_EQ(to_hex(sent), std::string(sent.size() * 2, '0'));  // the password is wiped
+    }
+}
+
+TEST(HandshakeV5, VersionRefusalsAskForALowerVersion) {
+    // Cassandra 4.0+ without v5, and Cassandra 3.x where v5 is a beta.
+    for (std::string_view text : {std::string_view("Invalid or unsupported protocol version (5); supported versions are (3/v3, 4/v4)"),
+                                  std::string_view("Beta version of the protocol used (5/v5-beta), but USE_BETA flag is unset")}) {
+        handshake hs(v5_settings(false));
+        EXPECT_EQ(hs.start().next, step::write);
+        EXPECT_EQ(hs.on_written().next, step::read);
+        auto act = feed(hs, error(protocol_version::v4, proto::server_errc::protocol_error, text));
+        EXPECT_EQ(act.next, step::retry_lower_version) << text;
+        EXPECT_FALSE(hs.framed());
+    }
 }
 
 }  // namespace

@@ -397,7 +397,7 @@ TEST(RequestRefusals, FrameArguments) {
     EXPECT_EQ(refused(options_request{}, v4, 0, frame_flag::compression), errc::invalid_value);
     EXPECT_EQ(refused(options_request{}, v4, 0, frame_flag::warning), errc::invalid_value);
     EXPECT_EQ(refused(prepare_request{"q"}, v3, 0, frame_flag::custom_payload), errc::unsupported_by_version);
-    EXPECT_EQ(refused(options_request{}, static_cast<protocol_version>(5)), errc::bad_version);
+    EXPECT_EQ(refused(options_request{}, static_cast<protocol_version>(6)), errc::bad_version);
     const std::pair<std::string_view, value_view> unset_payload[] = {{"k", value_view::unset_value()}};
     std::vector<std::uint8_t> out;
     EXPECT_EQ(encode_request(out, v4, 0, prepare_request{"q"}, nullptr, 0, unset_payload), errc::invalid_value);

@@ -45,9 +45,13 @@ connection::connection(strand ex, asio::ip::tcp::endpoint endpoint, std::string 
 connection::~connection() = default;
 
 asio::awaitable<std::error_code> connection::open() {
-    auto ec = co_await connect_once(opts_.handshake.version);
-    if (ec == client_errc::unsupported_protocol_version && opts_.handshake.version > protocol_version::v3)
-        ec = co_await connect_once(protocol_version::v3);
+    // A node that refuses a version is asked again one version lower: v5, then v4, then v3.
+    auto v = opts_.handshake.version;
+    auto ec = co_await connect_once(v);
+    while (ec == client_errc::unsupported_protocol_version && v > protocol_version::v3) {
+        v = static_cast<protocol_version>(static_cast<int>(v) - 1);
+        ec = co_await connect_once(v);
+    }
     if (ec) {
         closed_ = true;
         co_return ec;
@@ -64,6 +68,8 @@ asio::awaitable<std::error_code> connection::open() {
 asio::awaitable<std::error_code> connection::connect_once(protocol_version v) {
     transport_ = std::make_unique<transport>(strand_, opts_.tls);
     reader_ = protocol::frame_reader(opts_.max_frame_size);
+    segments_.reset();
+    queue_.use_segments(false, false);
     // The deadline closes the socket, which ends whichever operation is pending.
     // Shared with the timer's handler, which may run after this coroutine has returned.
     auto timed_out = std::make_shared<bool>(false);
@@ -111,17 +117,30 @@ asio::awaitable<std::error_code> connection::run_handshake(handshake& hs) {
             act = ec ? hs.on_io_error(ec) : hs.on_written();
             break;
         case handshake::step::read: {
+            if (hs.framed() && !segments_) {
+                // The switch to v5 segments (after READY or AUTHENTICATE); bytes already read move over.
+                segments_.emplace(hs.compression(), opts_.max_frame_size);
+                segments_->feed(reader_.unread());
+                reader_ = protocol::frame_reader(opts_.max_frame_size);
+            }
             frame f;
-            while (!reader_.next(f, ec) && !ec) {
-                auto buf = reader_.prepare(4096);
+            while (!next_frame(f, ec) && !ec) {
+                auto buf = prepare_read(4096);
                 auto n = co_await transport_->read_some(asio::buffer(buf.data(), buf.size()), ec);
                 if (ec) break;
-                reader_.commit(n);
+                commit_read(n);
             }
             act = ec ? hs.on_io_error(ec) : hs.on_frame(std::move(f));
             break;
         }
-        case handshake::step::done: co_return std::error_code{};
+        case handshake::step::done:
+            if (hs.framed() && !segments_) {
+                segments_.emplace(hs.compression(), opts_.max_frame_size);
+                segments_->feed(reader_.unread());
+                reader_ = protocol::frame_reader(opts_.max_frame_size);
+            }
+            if (segments_) queue_.use_segments(true, hs.compression());
+            co_return std::error_code{};
         case handshake::step::failed:
         case handshake::step::retry_lower_version: co_return act.ec;
         }
@@ -134,7 +153,7 @@ void connection::send(std::unique_ptr<request> r) {
         r->complete(reason, frame{});
         return;
     }
-    if (compression_) protocol::compress_frame(r->frame, 0, scratch_);
+    if (compression_ && !segments_) protocol::compress_frame(r->frame, 0, scratch_);
     queue_.push(std::move(r));
     wake_.cancel();
 }
@@ -156,18 +175,31 @@ void connection::close(std::error_code reason) {
 asio::awaitable<void> connection::reader() {
     while (!closed_) {
         std::error_code ec;
-        auto buf = reader_.prepare(64 * 1024);
+        auto buf = prepare_read(64 * 1024);
         auto n = co_await transport_->read_some(asio::buffer(buf.data(), buf.size()), ec);
         if (closed_) break;
         if (ec) {
             close(ec == asio::error::eof ? make_error_code(client_errc::connection_closed) : ec);
             break;
         }
-        reader_.commit(n);
+        commit_read(n);
         frame f;
-        while (!closed_ && reader_.next(f, ec)) dispatch(std::move(f));
+        while (!closed_ && next_frame(f, ec)) dispatch(std::move(f));
         if (ec) close(ec);
     }
+}
+
+bool connection::next_frame(frame& f, std::error_code& ec) {
+    return segments_ ? segments_->next(f, ec) : reader_.next(f, ec);
+}
+
+std::span<std::uint8_t> connection::prepare_read(std::size_t n) {
+    return segments_ ? segments_->prepare(n) : reader_.prepare(n);
+}
+
+void connection::commit_read(std::size_t n) {
+    if (segments_) segments_->commit(n);
+    else reader_.commit(n);
 }
 
 void connection::dispatch(frame&& f) {

@@ -1,5 +1,5 @@
-// One pipelined connection to one node: handshake (with the v4 -> v3 step-down), then one reader
-// and one writer coroutine. Requests are encoded by the caller for version(); the writer assigns
+// One pipelined connection to one node: handshake (with the v5 -> v4 -> v3 step-down), then one
+// reader and one writer coroutine; in v5 both speak segments once the handshake has switched. Requests are encoded by the caller for version(); the writer assigns
 // stream ids at write time and coalesces waiting frames into one socket write. Everything runs on
 // the connection's strand: call send() and close() from it.
 #pragma once
@@ -19,6 +19,7 @@
 #include "cql/detail/write_queue.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/responses.hpp"
+#include "protocol/segment.hpp"
 
 namespace cql::detail {
 
@@ -46,13 +47,15 @@ public:
     asio::awaitable<std::error_code> open();
 
     // Queues an encoded request (a whole frame for version(); stream id patched at write time).
-    // Compresses it when LZ4 was negotiated. After close(), completes it at once with the close reason.
+    // Compresses it when LZ4 was negotiated (v3/v4: its body; v5: the segments it is written in). After close(), completes it at once with the close reason.
     void send(std::unique_ptr<request> r);
     void close(std::error_code reason);
 
     bool is_open() const noexcept { return open_; }
     protocol::protocol_version version() const noexcept { return version_; }
     bool compression() const noexcept { return compression_; }
+    // v5: frames travel in segments.
+    bool framed() const noexcept { return segments_.has_value(); }
     const std::string& host() const noexcept { return host_; }
     const asio::ip::tcp::endpoint& endpoint() const noexcept { return endpoint_; }
     const std::string& message() const noexcept { return message_; }
@@ -73,6 +76,10 @@ private:
     asio::awaitable<void> writer();
     asio::awaitable<void> sweeper();
     void dispatch(protocol::frame&& f);
+    // Reads until a whole frame is there, through the segment reader once framing is on.
+    bool next_frame(protocol::frame& f, std::error_code& ec);
+    std::span<std::uint8_t> prepare_read(std::size_t n);
+    void commit_read(std::size_t n);
     void push_heartbeat();
 
     strand strand_;
@@ -81,6 +88,7 @@ private:
     connection_options opts_;
     std::unique_ptr<transport> transport_;
     protocol::frame_reader reader_;
+    std::optional<protocol::segment_reader> segments_;  // v5 after the handshake switch
     stream_table streams_;
     write_queue queue_;
     // Slow start: a new connection writes at most window_ requests ahead of their answers, and each

@@ -7,6 +7,7 @@
 #include "protocol/compression.hpp"
 #include "protocol/requests.hpp"
 #include "protocol/responses.hpp"
+#include "protocol/segment.hpp"
 
 namespace cql::detail {
 
@@ -15,9 +16,12 @@ using namespace cql::protocol;
 namespace {
 
 bool mentions_version(std::string_view message) {
-    // Cassandra: "Invalid or unsupported protocol version (4); supported versions are (3/v3, ...)"
+    // Cassandra: "Invalid or unsupported protocol version (4); supported versions are (3/v3, ...)";
+    // Cassandra 3.x, where v5 is a beta: "Beta version of the protocol used (5/v5-beta), but USE_BETA
+    // flag is unset".
     return message.find("protocol version") != std::string_view::npos ||
-           message.find("Invalid or unsupported protocol") != std::string_view::npos;
+           message.find("Invalid or unsupported protocol") != std::string_view::npos ||
+           message.find("USE_BETA") != std::string_view::npos;
 }
 
 }  // namespace
@@ -27,7 +31,10 @@ handshake::handshake(handshake_settings settings) : settings_(std::move(settings
 handshake::~handshake() { wipe_out(); }
 
 // The AUTH_RESPONSE frame holds the password: zero it as soon as it is no longer needed.
-void handshake::wipe_out() noexcept { std::fill(out_.begin(), out_.end(), std::uint8_t{0}); }
+void handshake::wipe_out() noexcept {
+    std::fill(out_.begin(), out_.end(), std::uint8_t{0});
+    std::fill(envelope_.begin(), envelope_.end(), std::uint8_t{0});
+}
 
 handshake::action handshake::write_frame() { return {step::write, out_, {}}; }
 
@@ -110,11 +117,13 @@ handshake::action handshake::on_startup_reply(const frame& f) {
     response ready;
     if (f.header.op == opcode::ready && !decode_response(f, ready)) {
         state_ = state::finished;
+        framed_ = settings_.version >= protocol_version::v5;
         return {step::done, {}, {}};
     }
     response r;
     if (f.header.op != opcode::authenticate || decode_response(f, r))
         return fail(make_error_code(client_errc::protocol_violation), "expected READY or AUTHENTICATE in reply to STARTUP");
+    framed_ = settings_.version >= protocol_version::v5;
     authenticator_ = std::get<authenticate_response>(r.body).authenticator;
     if (settings_.username.empty())
         return fail(make_error_code(client_errc::authentication_failed),
@@ -127,8 +136,10 @@ handshake::action handshake::on_startup_reply(const frame& f) {
     token.push_back(0);
     token.insert(token.end(), settings_.password.begin(), settings_.password.end());
     out_.clear();
-    auto ec = encode_request(out_, settings_.version, 0, auth_response_request{value_view::of(token)});
+    envelope_.clear();
+    auto ec = encode_request(framed_ ? envelope_ : out_, settings_.version, 0, auth_response_request{value_view::of(token)});
     std::fill(token.begin(), token.end(), std::uint8_t{0});
+    if (!ec && framed_) ec = encode_segments(envelope_, out_, compression_);
     if (ec) return fail(ec, "encoding AUTH_RESPONSE");
     state_ = state::auth_sent;
     return write_frame();

@@ -1,6 +1,9 @@
 // Sans-I/O connection handshake: OPTIONS -> SUPPORTED -> STARTUP -> READY, or AUTHENTICATE ->
 // AUTH_RESPONSE (SASL PLAIN) -> AUTH_SUCCESS. Tells its driver what to do next (write these bytes,
 // read a frame, done, failed, reconnect with a lower protocol version); it never touches a socket.
+// In v5 the node's READY or AUTHENTICATE is the last unframed message: from then on both sides use
+// segments (protocol/segment.hpp), so AUTH_RESPONSE is written as segments and framed() tells the
+// driver to read the rest through a segment reader.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +47,8 @@ public:
 
     protocol::protocol_version version() const noexcept { return settings_.version; }
     bool compression() const noexcept { return compression_; }
+    // v5 after READY or AUTHENTICATE: bytes are segments from here on, both ways.
+    bool framed() const noexcept { return framed_; }
     const std::string& authenticator() const noexcept { return authenticator_; }
     // The server's message or our explanation when failed; never contains the password.
     const std::string& message() const noexcept { return message_; }
@@ -63,11 +68,13 @@ private:
     handshake_settings settings_;
     state state_ = state::initial;
     bool compression_ = false;
+    bool framed_ = false;
     std::string cql_version_ = "3.0.0";
     std::string authenticator_;
     std::string message_;
     std::vector<std::uint8_t> out_;
     std::vector<std::uint8_t> scratch_;
+    std::vector<std::uint8_t> envelope_;  // AUTH_RESPONSE before it goes into segments (wiped too)
 };
 
 }  // namespace cql::detail

@@ -45,6 +45,8 @@ struct session_impl::work {
     std::vector<std::uint8_t> values_buf;
     std::vector<protocol::value_view> views;
     std::optional<protocol::protocol_version> encoded_for;
+    // v5: the result shape whose id the last EXECUTE carried (its rows may come without metadata).
+    std::shared_ptr<const prepared_info::result_shape> sent_shape;
     diagnostics diag;
 
     const bound_statement& bound() const { return *bound_ptr; }
@@ -107,8 +109,21 @@ std::error_code session_impl::encode(work& w, const connection& c, std::vector<s
     // The frame: header, id or query, parameters (consistency, flags, paging, timestamps) and values.
     out.reserve(w.values_buf.size() + 64 + (o.paging_state ? o.paging_state->size() : 0) +
                 (w.is_bound ? w.bound().prepared.info()->id.size() : w.simple.query.size()));
-    const auto ec = w.is_bound ? protocol::encode_request(out, v, 0, protocol::execute_request{w.bound().prepared.info()->id, p})
-                               : protocol::encode_request(out, v, 0, protocol::query_request{w.simple.query, p});
+    std::error_code ec;
+    if (w.is_bound) {
+        const auto& info = *w.bound().prepared.info();
+        protocol::execute_request req{info.id, p};
+        w.sent_shape.reset();
+        if (v >= protocol::protocol_version::v5 && info.result) {
+            // The node leaves the metadata out while this id is current: the rows are read with it.
+            w.sent_shape = info.result;
+            req.result_metadata_id = w.sent_shape->id;
+            req.params.skip_metadata = true;
+        }
+        ec = protocol::encode_request(out, v, 0, req);
+    } else {
+        ec = protocol::encode_request(out, v, 0, protocol::query_request{w.simple.query, p});
+    }
     if (w.values_buf.size() > 64 * 1024) {
         // Big values: the frame is enough of a copy while the statement is in flight; a retry
         // encodes them again.
@@ -155,6 +170,29 @@ asio::awaitable<attempt_outcome> session_impl::send(std::shared_ptr<connection> 
     co_return out;
 }
 
+namespace {
+
+std::shared_ptr<const prepared_info::result_shape> shape_of(std::vector<std::uint8_t> id, protocol::rows_metadata m) {
+    m.paging_state.reset();
+    m.new_metadata_id.reset();
+    return std::make_shared<const prepared_info::result_shape>(prepared_info::result_shape{std::move(id), std::move(m)});
+}
+
+// v5 rows of an EXECUTE: a new shape replaces the statement's; rows sent without metadata take the
+// columns of the shape their EXECUTE named.
+void adopt_result_shape(const prepared_info& info, const std::shared_ptr<const prepared_info::result_shape>& sent,
+                        protocol::rows_result& rows) {
+    if (rows.metadata.new_metadata_id) {
+        info.result = shape_of(*rows.metadata.new_metadata_id, rows.metadata);
+    } else if (rows.metadata.no_metadata && sent &&
+               static_cast<std::size_t>(rows.metadata.column_count) == sent->metadata.columns.size()) {
+        rows.metadata.columns = sent->metadata.columns;
+        rows.metadata.no_metadata = false;
+    }
+}
+
+}  // namespace
+
 asio::awaitable<std::error_code> session_impl::reprepare(const std::shared_ptr<connection>& c, work& w) {
     const auto& info = *w.bound().prepared.info();
     std::vector<std::uint8_t> bytes;
@@ -168,6 +206,10 @@ asio::awaitable<std::error_code> session_impl::reprepare(const std::shared_ptr<c
         w.diag.server_error = *err;
         co_return err->error_code();
     }
+    // v5: the statement may come back with another result metadata id (the table changed meanwhile).
+    auto* res = std::get_if<protocol::result>(&r.body);
+    if (auto* prep = res ? std::get_if<protocol::prepared_result>(res) : nullptr; prep && c->version() >= protocol::protocol_version::v5)
+        info.result = shape_of(std::move(prep->result_metadata_id), std::move(prep->result_metadata));
     co_return std::error_code{};
 }
 
@@ -291,7 +333,10 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
         }
         result out;
         auto* res = std::get_if<protocol::result>(&resp.body);
-        if (auto* rows = std::get_if<protocol::rows_result>(res)) out = result(std::move(*rows), conn->version());
+        if (auto* rows = std::get_if<protocol::rows_result>(res)) {
+            if (w->is_bound) adopt_result_shape(*w->bound().prepared.info(), w->sent_shape, *rows);
+            out = result(std::move(*rows), conn->version());
+        }
         out.set_warnings(std::move(resp.extras.warnings));
         if (auto* sc = std::get_if<protocol::schema_change_event>(res)) {
             out.set_schema_change(*sc);
@@ -436,7 +481,7 @@ asio::awaitable<void> session_impl::run_prepare(std::string query, prepared_call
             info->id = std::move(prep->id);
             info->variables = std::move(prep->metadata.columns);
             info->pk_indexes = std::move(prep->metadata.pk_indexes);
-            info->result_metadata = std::move(prep->result_metadata);
+            info->result = shape_of(std::move(prep->result_metadata_id), std::move(prep->result_metadata));
             if (!info->variables.empty()) info->keyspace = info->variables.front().keyspace;
             prepared_[query] = info;
             // Prepare it on the other nodes too, so the first statements routed there do not all

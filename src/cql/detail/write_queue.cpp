@@ -7,6 +7,7 @@
 
 #include "cql/error.hpp"
 #include "protocol/frame.hpp"
+#include "protocol/segment.hpp"
 
 namespace cql::detail {
 
@@ -24,19 +25,25 @@ std::span<const std::uint8_t> write_queue::prepare_write(stream_table& streams, 
     // clear() keeps the capacity: once warmed up, building a batch allocates nothing.
     batch_.clear();
     written_ = 0;
+    // v5: the frames are gathered apart and become segments at the end.
+    auto& frames = segments_ ? frames_ : batch_;
+    frames.clear();
     for (std::size_t taken = 0; !waiting_.empty() && taken < max_requests; ++taken) {
         auto& next = waiting_.front();
-        if (!batch_.empty() && batch_.size() + next->frame.size() > max_bytes) break;
+        if (!frames.empty() && frames.size() + next->frame.size() > max_bytes) break;
         request* r = next.get();  // the table owns it after acquire; it lives until its response
         const auto id = streams.acquire(std::move(next));
         if (!id) break;
         waiting_.pop_front();
         protocol::patch_stream_id(r->frame.data(), *id);
-        batch_.insert(batch_.end(), r->frame.begin(), r->frame.end());
+        frames.insert(frames.end(), r->frame.begin(), r->frame.end());
         // The batch holds the bytes now; while the request waits for its answer, its own copy
         // would only double the memory of every frame in flight (big values: megabytes).
         std::vector<std::uint8_t>().swap(r->frame);
     }
+    // Whole frames of our own encoding: encode_segments cannot refuse them.
+    if (segments_ && !frames.empty()) (void)protocol::encode_segments(frames, batch_, lz4_);
+    if (segments_ && frames.capacity() > 4 * default_max_batch) std::vector<std::uint8_t>().swap(frames);
     return batch_;
 }
 

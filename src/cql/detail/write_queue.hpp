@@ -1,6 +1,7 @@
 // Requests waiting to be written, and the batch being written: waiting frames get their stream id at
 // write time and are coalesced into one contiguous buffer, one socket write for many requests.
-// Sans-I/O: the caller does the writing and tells commit_write() how much went out.
+// Sans-I/O: the caller does the writing and tells commit_write() how much went out. In protocol v5
+// the batch of frames is wrapped in segments (optionally LZ4) before it is handed out.
 #pragma once
 
 #include <cstddef>
@@ -34,6 +35,11 @@ public:
                                                 std::size_t max_requests = SIZE_MAX);
     // n bytes of the span from prepare_write() were written (a short write leaves the rest pending).
     void commit_write(std::size_t n) noexcept;
+    // From the next batch on, frames go out in v5 segments (LZ4-compressed ones with lz4).
+    void use_segments(bool on, bool lz4) noexcept {
+        segments_ = on;
+        lz4_ = lz4;
+    }
 
     // Completes the waiting requests whose deadline is at or before now with
     // client_errc::request_timeout and drops them; they never took an id. Returns how many.
@@ -50,7 +56,10 @@ public:
 private:
     std::deque<std::unique_ptr<request>> waiting_;
     std::vector<std::uint8_t> batch_;  // reused: its capacity survives between batches
+    std::vector<std::uint8_t> frames_;  // v5: the frames of the batch before they become segments
     std::size_t written_ = 0;
+    bool segments_ = false;
+    bool lz4_ = false;
 };
 
 }  // namespace cql::detail
