@@ -422,10 +422,6 @@ std::optional<std::string> typed_coercer::state::finish(const typed_record_input
         out.delete_values.emplace_back(order);
         out.values.emplace_back(std::move(order));
     }
-    if (layout.staging) {
-        out.values.emplace_back(in.run);
-        out.values.emplace_back(in.seq);
-    }
     for (auto& sl : slots) out.values.push_back(std::move(sl.value));
     if (options.timestamp) out.values.emplace_back(in.write_timestamp);
     if (options.ttl) out.values.emplace_back(in.ttl_seconds);

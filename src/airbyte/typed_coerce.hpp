@@ -41,7 +41,6 @@ struct typed_record_input {
     cql::uuid_bytes raw_id{};
     std::int64_t emitted_at_ms = 0;
     std::int64_t generation_id = 0;
-    std::int64_t run = 0, seq = 0;      // bound in staging tables only
     std::int64_t write_timestamp = 0;   // bound with typed_write_options::timestamp
     std::int32_t ttl_seconds = 0;       // bound with typed_write_options::ttl
 };

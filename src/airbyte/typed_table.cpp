@@ -11,7 +11,8 @@ namespace airbyte {
 
 const std::vector<std::string_view> reserved_columns = {
     "_airbyte_raw_id",        "_airbyte_extracted_at", "_airbyte_meta", "_airbyte_generation_id",
-    "_airbyte_additional_properties", "_airbyte_cursor_order", "_airbyte_run", "_airbyte_seq",
+    "_airbyte_additional_properties", "_airbyte_cursor_order", "_airbyte_run", "_airbyte_bucket",
+    "_airbyte_seq", "_airbyte_covered",
 };
 
 const char* column_kind_cql(column_kind k) noexcept {
@@ -127,10 +128,6 @@ std::vector<std::pair<std::string, std::string>> all_columns(const table_layout&
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& m : common_meta) out.emplace_back(m.name, m.type);
     if (l.dedup()) out.emplace_back(order_column, "blob");
-    if (l.staging) {
-        out.emplace_back("_airbyte_run", "bigint");
-        out.emplace_back("_airbyte_seq", "bigint");
-    }
     for (const auto& c : l.columns) out.emplace_back(c.name, column_kind_cql(c.kind));
     return out;
 }
@@ -162,10 +159,11 @@ std::string key_text(const std::vector<std::string>& partition, const std::vecto
 
 }  // namespace
 
-std::optional<std::string> make_typed_layout(const configured_stream& s, bool staging, table_layout& out) {
+std::vector<std::pair<std::string, std::string>> typed_columns(const table_layout& l) { return all_columns(l); }
+
+std::optional<std::string> make_typed_layout(const configured_stream& s, table_layout& out) {
     out = table_layout{};
     out.mode = s.mode;
-    out.staging = staging;
     out.cursor = s.mode == write_mode::append_dedup ? s.cursor : std::vector<std::string>{};
     namer names(s.properties);
     for (const auto& p : s.properties) {
@@ -224,7 +222,7 @@ std::string typed_column_list(const table_layout& l) {
 }
 
 std::size_t typed_insert_bind_count(const table_layout& l, typed_write_options o) {
-    return 5 + (l.dedup() ? 1 : 0) + (l.staging ? 2 : 0) + l.columns.size() + (o.timestamp ? 1 : 0) + (o.ttl ? 1 : 0);
+    return 5 + (l.dedup() ? 1 : 0) + l.columns.size() + (o.timestamp ? 1 : 0) + (o.ttl ? 1 : 0);
 }
 
 std::string typed_insert_query(const table_layout& l, std::string_view ks, std::string_view table, typed_write_options o) {

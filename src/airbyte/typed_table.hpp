@@ -25,7 +25,9 @@
 //
 // Metadata columns: "_airbyte_raw_id" uuid, "_airbyte_extracted_at" timestamp, "_airbyte_meta"
 // text, "_airbyte_generation_id" bigint, "_airbyte_additional_properties" text; dedup tables
-// "_airbyte_cursor_order" blob; staging tables "_airbyte_run" bigint and "_airbyte_seq" bigint.
+// "_airbyte_cursor_order" blob. A staging table (overwrite, truncate refreshes) is staging.hpp's:
+// its prefix columns ("_airbyte_run", "_airbyte_bucket", "_airbyte_seq", "_airbyte_covered") then
+// typed_columns(layout) as regular columns, so those names are reserved too.
 //
 // Primary key:
 //   no key (append, overwrite):   PRIMARY KEY ("_airbyte_raw_id")
@@ -45,6 +47,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "airbyte/catalog.hpp"
@@ -70,7 +73,6 @@ struct typed_column {
 
 struct table_layout {
     write_mode mode = write_mode::append;
-    bool staging = false;
     std::vector<typed_column> columns;  // the data columns, in bind order (schema order, then nested keys)
     std::vector<std::size_t> key;       // indices into columns, in primary-key order
     std::vector<std::string> cursor;    // append_dedup: the cursor path (empty: none)
@@ -80,7 +82,11 @@ struct table_layout {
 };
 
 // The layout of a stream's table; an error (naming the key) when the primary key cannot be used.
-std::optional<std::string> make_typed_layout(const configured_stream& s, bool staging, table_layout& out);
+std::optional<std::string> make_typed_layout(const configured_stream& s, table_layout& out);
+
+// Every column of the table, (name, CQL type), in the INSERT's bind order: the staging table's
+// regular columns (staging::column_list).
+std::vector<std::pair<std::string, std::string>> typed_columns(const table_layout& l);
 
 // CREATE TABLE IF NOT EXISTS with every column of the layout.
 std::string typed_create_table(const table_layout& l, std::string_view ks, std::string_view table);
@@ -91,7 +97,7 @@ struct typed_write_options {
 };
 // INSERT binding, in this order: _airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta,
 // _airbyte_generation_id, _airbyte_additional_properties, [dedup: _airbyte_cursor_order],
-// [staging: _airbyte_run, _airbyte_seq], the data columns in layout order, [timestamp], [ttl].
+// the data columns in layout order, [timestamp], [ttl].
 std::string typed_insert_query(const table_layout& l, std::string_view ks, std::string_view table,
                                typed_write_options o = {});
 std::size_t typed_insert_bind_count(const table_layout& l, typed_write_options o = {});

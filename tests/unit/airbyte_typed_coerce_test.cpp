@@ -32,9 +32,9 @@ struct coerce_test : ::testing::Test {
     coerced_record rec;
     typed_record_input in;
 
-    void use(const configured_stream& s, bool staging = false, typed_write_options o = {}, bool unset_absent = true) {
+    void use(const configured_stream& s, typed_write_options o = {}, bool unset_absent = true) {
         table_layout l;
-        auto e = make_typed_layout(s, staging, l);
+        auto e = make_typed_layout(s, l);
         ASSERT_FALSE(e) << *e;
         coercer.emplace(std::move(l), s.sync_id, o, unset_absent);
         in = typed_record_input{};
@@ -56,7 +56,7 @@ struct coerce_test : ::testing::Test {
     }
     std::size_t first_data() const {
         const auto& l = coercer->layout();
-        return 5 + (l.dedup() ? 1 : 0) + (l.staging ? 2 : 0);
+        return 5 + (l.dedup() ? 1 : 0);
     }
     const cql_value& col(const std::string& field) const {
         const auto& cols = coercer->layout().columns;
@@ -183,7 +183,7 @@ TEST_F(coerce_test, UndeclaredFieldsGoToAdditionalProperties) {
     EXPECT_EQ(additional(), cql_value{std::string(R"({"extra":{"n":[1,2.0]},"more":"x","nil":null})")});
     run(R"({"id":2})");
     EXPECT_TRUE(additional().is_unset());
-    use(stream(R"({"id":{"type":"integer"}})"), false, {}, false);
+    use(stream(R"({"id":{"type":"integer"}})"), {}, false);
     run(R"({})");
     EXPECT_TRUE(additional().is_null());
     EXPECT_TRUE(col("id").is_null());
@@ -208,19 +208,15 @@ TEST_F(coerce_test, AbsentAndNullAreUnsetAndTheLastRepeatCounts) {
     EXPECT_EQ(meta(), R"({"sync_id":null,"changes":[]})");
 }
 
-TEST_F(coerce_test, StagingAndOptionsBindAtTheirPlaces) {
-    use(stream(R"({"id":{"type":"integer"}})"), true, {.timestamp = true, .ttl = true});
-    in.run = 5;
-    in.seq = 6;
+TEST_F(coerce_test, OptionsBindAtTheirPlaces) {
+    use(stream(R"({"id":{"type":"integer"}})"), {.timestamp = true, .ttl = true});
     in.write_timestamp = 77;
     in.ttl_seconds = 3600;
     run(R"({"id":1})");
     ASSERT_EQ(rec.values.size(), typed_insert_bind_count(coercer->layout(), {.timestamp = true, .ttl = true}));
-    EXPECT_EQ(rec.values[5], cql_value{std::int64_t{5}});
-    EXPECT_EQ(rec.values[6], cql_value{std::int64_t{6}});
-    EXPECT_EQ(rec.values[7], cql_value{std::int64_t{1}});
-    EXPECT_EQ(rec.values[8], cql_value{std::int64_t{77}});
-    EXPECT_EQ(rec.values[9], cql_value{std::int32_t{3600}});
+    EXPECT_EQ(rec.values[5], cql_value{std::int64_t{1}});
+    EXPECT_EQ(rec.values[6], cql_value{std::int64_t{77}});
+    EXPECT_EQ(rec.values[7], cql_value{std::int32_t{3600}});
 }
 
 TEST_F(coerce_test, DedupKeysOrderAndTheDeleteValues) {

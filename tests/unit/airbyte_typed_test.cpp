@@ -27,9 +27,9 @@ column_kind kind(const std::string& property_schema) {
     return s.properties.empty() ? column_kind::double_ : kind_of(s.properties[0]);
 }
 
-table_layout layout(const configured_stream& s, bool staging = false) {
+table_layout layout(const configured_stream& s) {
     table_layout l;
-    auto e = make_typed_layout(s, staging, l);
+    auto e = make_typed_layout(s, l);
     EXPECT_FALSE(e) << *e;
     return l;
 }
@@ -118,9 +118,11 @@ TEST(TypedNames, PropertiesKeepTheirNamesExactly) {
 TEST(TypedNames, MetadataCollisionsAreRenamedDeterministically) {
     // "_airbyte_meta_1" is a property of its own: the renamed column skips it.
     auto l = layout(stream(R"({"_airbyte_meta":{"type":"string"},"_airbyte_meta_1":{"type":"string"},"_airbyte_raw_id":{},)"
-                           R"("_airbyte_run":{"type":"integer"},"_airbyte_cursor_order":{},"_airbyte_other":{}})"));
+                           R"("_airbyte_run":{"type":"integer"},"_airbyte_cursor_order":{},"_airbyte_other":{},"_airbyte_bucket":{},)"
+                           R"("_airbyte_covered":{}})"));
+    // _airbyte_run, _airbyte_bucket and _airbyte_covered are staging.hpp's columns.
     EXPECT_THAT(names(l), ElementsAre("_airbyte_meta_2", "_airbyte_meta_1", "_airbyte_raw_id_1", "_airbyte_run_1",
-                                      "_airbyte_cursor_order_1", "_airbyte_other"));
+                                      "_airbyte_cursor_order_1", "_airbyte_other", "_airbyte_bucket_1", "_airbyte_covered_1"));
     EXPECT_EQ(l.columns[0].field, "_airbyte_meta");
     EXPECT_EQ(l.columns[3].kind, column_kind::bigint);
 }
@@ -165,19 +167,24 @@ TEST(TypedDdl, AppendWithKeyIsReadByTheKey) {
                           R"(WITH CLUSTERING ORDER BY ("_airbyte_extracted_at" DESC, "_airbyte_raw_id" ASC))"));
 }
 
-TEST(TypedDdl, DedupAndStaging) {
+TEST(TypedDdl, Dedup) {
     auto s = stream(R"({"id":{"type":"integer"},"name":{"type":"string"},"o":{"type":"object"}})", "append_dedup",
                     R"("primary_key":[["id"]],"cursor_field":["name"])");
-    auto l = layout(s, true);
+    auto l = layout(s);
     EXPECT_EQ(typed_create_table(l, "ks", "stg"),
               R"(CREATE TABLE IF NOT EXISTS "ks"."stg" ("_airbyte_raw_id" uuid, "_airbyte_extracted_at" timestamp, )"
               R"("_airbyte_meta" text, "_airbyte_generation_id" bigint, "_airbyte_additional_properties" text, )"
-              R"("_airbyte_cursor_order" blob, "_airbyte_run" bigint, "_airbyte_seq" bigint, "id" bigint, "name" text, "o" text, )"
+              R"("_airbyte_cursor_order" blob, "id" bigint, "name" text, "o" text, )"
               R"(PRIMARY KEY (("id"), "_airbyte_cursor_order")) WITH CLUSTERING ORDER BY ("_airbyte_cursor_order" DESC))");
     EXPECT_EQ(typed_column_list(l), R"("_airbyte_raw_id", "_airbyte_extracted_at", "_airbyte_meta", "_airbyte_generation_id", )"
-                                    R"("_airbyte_additional_properties", "_airbyte_cursor_order", "_airbyte_run", "_airbyte_seq", )"
-                                    R"("id", "name", "o")");
-    EXPECT_EQ(typed_insert_bind_count(l, {.timestamp = true}), 12u);
+                                    R"("_airbyte_additional_properties", "_airbyte_cursor_order", "id", "name", "o")");
+    EXPECT_EQ(typed_insert_bind_count(l, {.timestamp = true}), 10u);
+    // The staging table's regular columns (staging.hpp), in the same bind order.
+    const auto cols = typed_columns(l);
+    ASSERT_EQ(cols.size(), 9u);
+    EXPECT_EQ(cols[5], (std::pair<std::string, std::string>{"_airbyte_cursor_order", "blob"}));
+    EXPECT_EQ(cols[6], (std::pair<std::string, std::string>{"id", "bigint"}));
+    EXPECT_EQ(cols[8], (std::pair<std::string, std::string>{"o", "text"}));
     EXPECT_EQ(typed_delete_older_query(l, "ks", "t"),
               R"(DELETE FROM "ks"."t" USING TIMESTAMP ? WHERE "id" = ? AND "_airbyte_cursor_order" < ?)");
     EXPECT_EQ(typed_cdc_delete_query(l, "ks", "t"),
@@ -211,7 +218,6 @@ std::map<std::string, existing_column> existing_of(const table_layout& l) {
     std::size_t i = 0;
     for (; i < 5; ++i) out[cols[i]] = {meta_types[i]};
     if (l.dedup()) out[cols[i++]] = {"blob", "clustering", 0};
-    if (l.staging) out[cols[i++]] = {"bigint"}, out[cols[i++]] = {"bigint"};
     for (const auto& c : l.columns) out[c.name] = {column_kind_cql(c.kind), c.key_index >= 0 ? "partition_key" : "regular", c.key_index};
     if (!l.keyed()) out["_airbyte_raw_id"] = {"uuid", "partition_key", 0};
     if (l.keyed() && !l.dedup()) {
