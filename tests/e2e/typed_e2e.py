@@ -288,10 +288,15 @@ def scenario_cdc(node: Node, connector: str):
     rnd = random.Random(16)
     props = {"id": {"type": "integer"}, "v": {"type": "integer"}, "cur": {"type": "integer"},
              "_ab_cdc_deleted_at": {"type": ["null", "string"]}}
-    for mode in ("hard", "soft"):
+    # hard/soft: two syncs into the table; refresh: one truncate refresh (staged, deduplicated and
+    # CDC-deleted at the commit) over a table that held other keys.
+    for mode in ("hard", "soft", "refresh"):
         ks = f"typed_e2e_cdc_{mode}_{RUN}"
-        cfg = node.config(ks, cdc_deletion_mode=mode)
-        s = stream("cdc", props, mode="append_dedup", pk=[["id"]], cursor=["cur"])
+        cfg = node.config(ks, cdc_deletion_mode="soft" if mode == "soft" else "hard")
+        s = stream("cdc", props, mode="append_dedup", pk=[["id"]], cursor=["cur"], gen=1 if mode == "refresh" else None)
+        if mode == "refresh":
+            sync(connector, cfg, [stream("cdc", props, mode="append_dedup", pk=[["id"]], cursor=["cur"])],
+                 [record("cdc", {"id": 1000 + i, "v": i, "cur": 1}, 1000) for i in range(5)] + [state("cdc", -1)])
         versions = []
         for key in range(1, 41):
             for n in range(rnd.randint(1, 5)):
@@ -301,8 +306,10 @@ def scenario_cdc(node: Node, connector: str):
         for i, v in enumerate(versions):
             v["_emitted"] = 1_700_000_000_000 + rnd.randint(0, 5) * 1000 + i  # distinct, unordered
         rnd.shuffle(versions)
-        half = len(versions) // 2
-        for part, chunk in enumerate((versions[:half], versions[half:])):  # two syncs: across syncs too
+        half = len(versions) // 2 if mode != "refresh" else len(versions)
+        for part, chunk in enumerate((versions[:half], versions[half:])):
+            if not chunk:
+                continue  # two syncs: across syncs too
             lines = [record("cdc", {k: x for k, x in v.items() if k != "_emitted"}, v["_emitted"]) for v in chunk]
             sync(connector, cfg, [s], lines + [state("cdc", part)])
         oracle = {}
@@ -310,7 +317,7 @@ def scenario_cdc(node: Node, connector: str):
             cur = oracle.get(v["id"])
             if cur is None or (v["cur"], v["_emitted"]) > (cur["cur"], cur["_emitted"]):
                 oracle[v["id"]] = v
-        if mode == "hard":
+        if mode != "soft":
             want = {k: v for k, v in oracle.items() if v["_ab_cdc_deleted_at"] is None}
         else:
             want = oracle
