@@ -355,6 +355,15 @@ def scenario_overwrite(node: Node, connector: str):
     check(ids == [100 + i for i in range(100)], f"overwrite: exactly the generation's 100 records once ({len(ids)} rows)")
     check(all(r.g == 2 and r.name == f"new{r.id - 100}" for r in rows), "overwrite: typed values and generation 2")
     check(all(r.t is not None and r.t <= 86400 for r in rows), "overwrite: commit copies carry the TTL")
+    # With a key (PRIMARY KEY ((id), extracted_at, raw_id)): the previous rows go by their full key.
+    sk = stream("owk", props, mode="overwrite", pk=[["id"]])
+    sync(connector, cfg, [sk], [record("owk", {"id": i % 3, "name": f"a{i}"}, 1000 + i) for i in range(6)] + [state("owk", 1)])
+    check(len(node.rows(f'SELECT id FROM "{ks}".owk')) == 6, "overwrite keyed: every version of a key is a row")
+    sync(connector, cfg, [sk], [record("owk", {"id": i % 2, "name": f"b{i}"}, 2000 + i) for i in range(4)] + [state("owk", 2)])
+    rows = node.rows(f'SELECT id, name FROM "{ks}".owk WHERE id = %s', 1)
+    check([r.name for r in rows] == ["b3", "b1"], f"overwrite keyed: a key's versions, newest first, of this sync only ({rows})")
+    check(sorted(r.name for r in node.rows(f'SELECT name FROM "{ks}".owk')) == ["b0", "b1", "b2", "b3"],
+          "overwrite keyed: only the second sync's rows")
     log("overwrite: done")
 
 
