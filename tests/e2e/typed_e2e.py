@@ -2,7 +2,7 @@
 """Typed tables (issue 16) end to end: destination-cassandra with table_format: typed, every table
 read back with cassandra-driver (an independent client) and compared typed, field by field.
 
-    typed_e2e.py CONNECTOR [SCENARIO...]     scenarios: types evolution cdc overwrite key (default: all)
+    typed_e2e.py CONNECTOR [SCENARIO...]     scenarios: raw_ttl types evolution cdc overwrite key (default: all)
 
 Runs under the e2e venv (.cache/venv, made by tools/e2e-faker setup: it re-executes itself there
 when cassandra-driver is missing). Needs CQL_HOSTS, CQL_PORT, CQL_USER, CQL_PASSWORD
@@ -390,7 +390,22 @@ def scenario_key(node: Node, connector: str):
     log("key: done")
 
 
-SCENARIOS = {"types": scenario_types, "evolution": scenario_evolution, "cdc": scenario_cdc,
+def scenario_raw_ttl(node: Node, connector: str):
+    # ttl_seconds applies to the raw tables too (append, append_dedup, and an overwrite's commit copies).
+    ks = f"typed_e2e_rawttl_{RUN}"
+    cfg = {**node.config(ks, ttl_seconds=1000), "table_format": "raw"}
+    schema = {"id": {"type": "integer"}}
+    streams = [stream("a", schema, pk=[["id"]]), stream("d", schema, mode="append_dedup", pk=[["id"]]),
+               stream("o", schema, mode="overwrite", gen=1)]
+    lines = [record(n, {"id": i % 2}, 1000 + i) for n in ("a", "d", "o") for i in range(4)]
+    sync(connector, cfg, streams, lines + [state("a", 1)])
+    for table, n in (("airbyte_raw_a", 4), ("airbyte_raw_d", 2), ("airbyte_raw_o", 4)):
+        ttls = [r.t for r in node.rows(f'SELECT TTL("_airbyte_data") AS t FROM "{ks}"."{table}"')]
+        check(len(ttls) == n and all(t is not None and 900 < t <= 1000 for t in ttls), f"raw ttl: {table} ({ttls})")
+    log("raw ttl: done")
+
+
+SCENARIOS = {"raw_ttl": scenario_raw_ttl, "types": scenario_types, "evolution": scenario_evolution, "cdc": scenario_cdc,
              "overwrite": scenario_overwrite, "key": scenario_key}
 
 
