@@ -44,7 +44,7 @@ public:
         for (const auto& [col, type] : cols_) {
             auto it = existing.find(col);
             if (it == existing.end() || it->second.type != type)
-                return "table " + ks + "." + table + " exists with columns that do not fit stream " + s_.name + " in mode " +
+                return "table " + ks + "." + table + " exists with columns that do not fit stream " + (s_.ns ? *s_.ns + "." : "") + s_.name + " in mode " +
                        write_mode_name(s_.mode) + "; the connector never alters a table: drop it or rename it";
         }
         return std::nullopt;
