@@ -74,7 +74,37 @@ bool string_path(const rapidjson::Value& v, std::vector<std::string>& out) {
     return true;
 }
 
+void read_properties(const rapidjson::Value* schema, std::vector<schema_property>& out) {
+    const auto* props = schema ? member(*schema, "properties") : nullptr;
+    if (!props || !props->IsObject()) return;
+    for (auto it = props->MemberBegin(); it != props->MemberEnd(); ++it) {
+        schema_property p;
+        p.name.assign(it->name.GetString(), it->name.GetStringLength());
+        const auto& v = it->value;
+        auto str = [&](const char* key, std::string& to) {
+            if (const auto* f = member(v, key); f && f->IsString()) to.assign(f->GetString(), f->GetStringLength());
+        };
+        if (const auto* t = member(v, "type")) {
+            if (t->IsString()) p.types.emplace_back(t->GetString(), t->GetStringLength());
+            else if (t->IsArray())
+                for (const auto& e : t->GetArray())
+                    if (e.IsString()) p.types.emplace_back(e.GetString(), e.GetStringLength());
+        }
+        str("format", p.format);
+        str("airbyte_type", p.airbyte_type);
+        str("$ref", p.ref);
+        p.any_of = member(v, "oneOf") || member(v, "anyOf") || member(v, "allOf");
+        out.push_back(std::move(p));
+    }
+}
+
 }  // namespace
+
+bool has_cdc_deleted_at(const configured_stream& s) noexcept {
+    for (const auto& p : s.properties)
+        if (p.name == cdc_deleted_at_field) return true;
+    return false;
+}
 
 bool parse_catalog(std::string_view json, std::vector<configured_stream>& out, std::string& error) {
     rapidjson::Document doc;
@@ -134,6 +164,25 @@ bool parse_catalog(std::string_view json, std::vector<configured_stream>& out, s
 
         if (const auto* cursor = member(cs, "cursor_field"); cursor && cursor->IsArray() && !cursor->Empty()) {
             if (!string_path(*cursor, st.cursor)) return fail_named("cursor_field must be a list of strings");
+        }
+        if (const auto* sid = member(cs, "sync_id"); sid && sid->IsInt64()) st.sync_id = sid->GetInt64();
+        read_properties(s ? member(*s, "json_schema") : nullptr, st.properties);
+        {
+            const auto* pk = member(cs, "primary_key");
+            if ((!pk || !pk->IsArray() || pk->Empty()) && s) pk = member(*s, "source_defined_primary_key");
+            const auto* schema = s ? member(*s, "json_schema") : nullptr;
+            std::set<std::string> columns;
+            if (pk && pk->IsArray())
+                for (const auto& p : pk->GetArray()) {
+                    key_column k;
+                    if (!string_path(p, k.path)) {
+                        st.typed_key.clear();
+                        break;
+                    }
+                    k.column = join_path(k.path);
+                    k.type = type_of(property_schema(schema, k.path));
+                    if (columns.insert(k.column).second) st.typed_key.push_back(std::move(k));
+                }
         }
         if (st.mode == write_mode::append_dedup) {
             const auto* pk = member(cs, "primary_key");

@@ -194,6 +194,37 @@ std::string connection_specification() {
       "maximum": 600000,
       "default": 5000,
       "order": 16
+    },
+    "table_format": {
+      "title": "Table format",
+      "description": "raw: one table per stream holding each record as JSON text (airbyte_raw_<stream>, the original connector's tables). typed: one table per stream named after it, one CQL column per top-level property of the stream's JSON schema plus Airbyte's metadata columns (see docs/typed-tables.md).",
+      "type": "string",
+      "enum": [
+        "raw",
+        "typed"
+      ],
+      "default": "raw",
+      "order": 20
+    },
+    "ttl_seconds": {
+      "title": "Row TTL (s)",
+      "description": "Every row written expires after this many seconds (USING TTL), in both formats. 0: rows never expire.",
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 630720000,
+      "default": 0,
+      "order": 21
+    },
+    "cdc_deletion_mode": {
+      "title": "CDC deletion mode",
+      "description": "Typed append_dedup tables, records whose _ab_cdc_deleted_at is not null: hard deletes the key's row when the record is its newest version; soft writes the record like any other version.",
+      "type": "string",
+      "enum": [
+        "hard",
+        "soft"
+      ],
+      "default": "hard",
+      "order": 22
     }
   }
 })spec";
@@ -324,6 +355,17 @@ bool parse_config(std::string_view json, connector_config& c, std::string& error
     if (compression == "none") c.compression = false;
     else if (compression.empty() || compression == "lz4") c.compression = true;
     else return r.fail("compression", "must be \"lz4\" or \"none\"");
+
+    std::string format, cdc;
+    if (!r.string("table_format", format) || !r.string("cdc_deletion_mode", cdc) ||
+        !r.integer("ttl_seconds", 0, 630'720'000, c.ttl_seconds))
+        return false;
+    if (format == "typed") c.format = table_format::typed;
+    else if (format.empty() || format == "raw") c.format = table_format::raw;
+    else return r.fail("table_format", "must be \"raw\" or \"typed\" (got " + json_quote(format) + ")");
+    if (cdc == "soft") c.cdc_soft = true;
+    else if (cdc.empty() || cdc == "hard") c.cdc_soft = false;
+    else return r.fail("cdc_deletion_mode", "must be \"hard\" or \"soft\" (got " + json_quote(cdc) + ")");
 
     if (const auto* tls = member(doc, "tls"); tls && !tls->IsNull()) {
         if (!tls->IsObject()) return r.fail("tls", "must be an object");

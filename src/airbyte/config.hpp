@@ -15,6 +15,7 @@
 namespace airbyte {
 
 enum class tls_mode { disabled, require, verify_ca, verify_full };
+enum class table_format { raw, typed };
 
 struct connector_config {
     std::string keyspace;  // lower-cased, [a-z0-9_]{1,48}
@@ -37,6 +38,10 @@ struct connector_config {
     std::size_t max_record_bytes = 16u << 20;
     int retry_window_seconds = 60;
     int connect_timeout_ms = 5000;
+
+    table_format format = table_format::raw;  // table_format
+    int ttl_seconds = 0;                      // 0: rows never expire
+    bool cdc_soft = false;                    // cdc_deletion_mode: soft (typed append_dedup)
 
     cql::session_config session() const;
 };

@@ -13,9 +13,10 @@
 #include "airbyte/line_reader.hpp"
 #include "airbyte/message_scanner.hpp"
 #include "airbyte/names.hpp"
-#include "airbyte/staging.hpp"
 #include "airbyte/schema_ops.hpp"
+#include "airbyte/staging.hpp"
 #include "airbyte/state_tracker.hpp"
+#include "airbyte/table_format.hpp"
 
 namespace airbyte {
 
@@ -30,62 +31,12 @@ std::int64_t now_micros() {
 
 std::string qualified(const std::string& ks, const std::string& table) { return quote_identifier(ks) + "." + quote_identifier(table); }
 
-// The columns of a stream's final table, in bind order: for dedup the key columns and the order
-// column, then the three Airbyte columns.
-staging::column_list final_columns(const configured_stream& s) {
-    staging::column_list cols;
-    for (const auto& k : s.primary_key) cols.emplace_back(k.column, key_type_cql(k.type));
-    if (s.mode == write_mode::append_dedup) cols.emplace_back(order_column, "blob");
-    cols.insert(cols.end(), {{"_airbyte_ab_id", "uuid"}, {"_airbyte_data", "text"}, {"_airbyte_emitted_at", "timestamp"}});
-    return cols;
-}
-
-// Column name -> CQL type of a stream's final table.
-std::map<std::string, std::string> expected_columns(const configured_stream& s) {
-    auto cols = final_columns(s);
-    return {cols.begin(), cols.end()};
-}
-
-std::string create_table(const configured_stream& s, const std::string& ks, const std::string& table) {
-    std::string q = "CREATE TABLE IF NOT EXISTS " + qualified(ks, table) + " (";
-    if (s.mode != write_mode::append_dedup)
-        return q + R"("_airbyte_ab_id" uuid PRIMARY KEY, "_airbyte_data" text, "_airbyte_emitted_at" timestamp))";
-    std::string key;
-    for (const auto& k : s.primary_key) {
-        q += quote_identifier(k.column) + " " + key_type_cql(k.type) + ", ";
-        key += (key.empty() ? "" : ", ") + quote_identifier(k.column);
-    }
-    const std::string order = quote_identifier(order_column);
-    return q + order + R"( blob, "_airbyte_ab_id" uuid, "_airbyte_data" text, "_airbyte_emitted_at" timestamp, PRIMARY KEY (()" +
-           key + "), " + order + ")) WITH CLUSTERING ORDER BY (" + order + " DESC)";
-}
-
-// The columns written, in bind order: for dedup the key columns and the order column, then the
-// three Airbyte columns.
-std::size_t column_count(const configured_stream& s) { return final_columns(s).size(); }
-std::string column_list(const configured_stream& s) {
-    std::string cols;
-    for (const auto& [name, type] : final_columns(s)) cols += (cols.empty() ? "" : ", ") + quote_identifier(name);
-    return cols;
-}
-
-// Removes a key's rows ordered below the given order (dedup): binds timestamp, key columns, order.
-std::string delete_older_query(const configured_stream& s, const std::string& ks, const std::string& table) {
-    std::string where;
-    for (const auto& k : s.primary_key) where += quote_identifier(k.column) + " = ? AND ";
-    return "DELETE FROM " + qualified(ks, table) + " USING TIMESTAMP ? WHERE " + where + quote_identifier(order_column) + " < ?";
-}
-
-std::string insert_query(const configured_stream& s, const std::string& ks, const std::string& table, bool with_timestamp) {
-    std::string marks;
-    for (std::size_t i = 0; i < column_count(s); ++i) marks += i ? ", ?" : "?";
-    return "INSERT INTO " + qualified(ks, table) + " (" + column_list(s) + ") VALUES (" + marks + ")" +
-           (with_timestamp ? " USING TIMESTAMP ?" : "");
-}
 
 struct target {
     configured_stream stream;
+    std::unique_ptr<stream_format> format;  // raw or typed (table_format.hpp)
     table_names names;
+    bool rebuild = false;     // staged, and the final table is dropped and created again at the commit
     bool staged = false;      // writes go to the staging table, committed at the end
     bool hold_acks = false;   // staged without a generation: its states wait for the commit
     bool resumable = false;   // staged with a generation: a watermark goes before its states
@@ -93,6 +44,7 @@ struct target {
     cql::prepared_statement watermark;  // resumable
     cql::prepared_statement insert;
     cql::prepared_statement delete_older;  // dedup
+    cql::prepared_statement cdc_delete;    // dedup
     std::uint64_t records = 0, bytes = 0;  // acknowledged
     std::string label;                     // for messages: "ns.name"
     std::string last_status;               // the source's last TRACE STREAM_STATUS for it, if any
@@ -128,8 +80,6 @@ private:
     int fail(const op_error& e) { return fail(classify(e.ec), e.message); }
 
     std::optional<op_error> set_up();
-    std::optional<op_error> check_columns(const target& t, const std::string& table, const std::map<std::string, std::string>& want,
-                                          const table_key& key, bool& matches);
     std::optional<op_error> commit(target& t);
     // Reads the input; returns an input error message ("line N: ...") or nullopt at a clean end.
     std::optional<std::string> read_input(int fd);
@@ -155,10 +105,7 @@ private:
     cql::uuid_bytes run_id_{};         // this attempt's rows in staging tables
     std::uint64_t states_emitted_ = 0;
     std::int64_t last_watermark_us_ = 0;
-    // The first 64 KiB of each dedup record's parsed data: a Document reused from record to record
-    // would grow its pool forever (RapidJSON never frees it), so each record gets a pool of its own
-    // that starts in this buffer.
-    std::vector<char> dedup_buffer_ = std::vector<char>(64u << 10);
+    record_values rec_;  // the record being written (its vectors reused)
     clock_type::time_point started_ = clock_type::now(), last_progress_ = started_;
     std::uint64_t input_bytes_ = 0;
 };
@@ -178,15 +125,6 @@ std::size_t write_job::find_stream(const std::optional<std::string>& ns, const s
     return state_tracker::no_stream;
 }
 
-std::optional<op_error> write_job::check_columns(const target& t, const std::string& table,
-                                                const std::map<std::string, std::string>& want, const table_key& key,
-                                                bool& matches) {
-    std::vector<schema_column> have;
-    if (auto e = read_columns(db_, t.names.keyspace, table, have)) return e;
-    matches = !table_mismatch(want, key, have);
-    return std::nullopt;
-}
-
 std::optional<op_error> write_job::set_up() {
     std::vector<stream_key> keys;
     std::vector<std::string> keyspaces;
@@ -195,19 +133,40 @@ std::optional<op_error> write_job::set_up() {
         const bool own = cfg_.namespaces && t.stream.ns && !t.stream.ns->empty();
         keyspaces.push_back(own ? sanitize_name(*t.stream.ns) : cfg_.keyspace);
     }
-    auto names = assign_tables(keys, keyspaces);
+    auto names = assign_tables(keys, keyspaces, cfg_.format == table_format::typed);
     std::set<std::string> created;
     for (std::size_t i = 0; i < targets_.size(); ++i) {
         auto& t = targets_[i];
         t.names = names[i];
         const auto& ks = t.names.keyspace;
+        std::string format_error;
+        t.format = make_stream_format(cfg_, t.stream, format_error);
+        if (!t.format) return op_error{make_error_code(cql::client_errc::invalid_config), format_error};
         // Keyspace and final table are created only when system_schema lacks them: a role with no
         // CREATE permission can write into ones that exist.
         if (created.insert(ks).second)
             if (auto e = ensure_keyspace(db_, cfg_, ks)) return e;
-        if (auto e = ensure_table(db_, ks, t.names.final_table, create_table(t.stream, ks, t.names.final_table), expected_columns(t.stream),
-                                  expected_key(t.stream), "stream " + t.label + " in mode " + write_mode_name(t.stream.mode)))
-            return e;
+        const std::string final_label = ks + "." + t.names.final_table;
+        std::vector<schema_column> have;
+        if (auto e = read_columns(db_, ks, t.names.final_table, have)) return e;
+        if (have.empty()) {
+            if (auto e = db_.run("creating table " + final_label, t.format->create_table(ks, t.names.final_table))) return e;
+            if (auto e = read_columns(db_, ks, t.names.final_table, have)) return e;
+        }
+        std::vector<std::string> alters;
+        if (auto problem = t.format->reconcile(have, ks, t.names.final_table, alters)) {
+            // A replaced stream may rebuild its table: dropped and created again at the commit,
+            // so the previous rows stay readable until the sync succeeds.
+            if (!(t.stream.truncate && t.format->rebuilds_at_commit()))
+                return op_error{make_error_code(cql::client_errc::invalid_config), *problem};
+            t.rebuild = true;
+            out_.log("WARN", "stream " + t.label + ": " + *problem + "; this sync replaces the stream, so " + final_label +
+                                 " is dropped and created again with the stream's schema when the sync commits");
+        }
+        for (const auto& ddl : alters) {
+            out_.log("INFO", "stream " + t.label + ": " + ddl);
+            if (auto e = db_.run("altering table " + final_label, ddl)) return e;
+        }
         bool ok = false;
         std::string table = t.names.final_table;
         if (t.stream.truncate) {
@@ -217,11 +176,12 @@ std::optional<op_error> write_job::set_up() {
             plan_.set_resumable(i, t.resumable);
             table = t.names.staging_table;
             const std::string full = ks + "." + table;
-            const auto cols = final_columns(t.stream);
+            const auto& cols = t.format->columns();
             const std::string create = staging::create_table(qualified(ks, table), cols);
             if (auto e = db_.run("creating staging table " + full, create)) return e;
+            if (auto e = read_columns(db_, ks, table, have)) return e;
             const table_key staging_key{{"_airbyte_run", "_airbyte_bucket"}, {{"_airbyte_seq", "asc"}}};
-            if (auto e = check_columns(t, table, staging::expected_columns(cols), staging_key, ok)) return e;
+            ok = !table_mismatch(staging::expected_columns(cols), staging_key, have);
             if (!ok) {  // ours, from an older shape of the stream or of the connector: start it again
                 if (auto e = db_.run("dropping staging table " + full, "DROP TABLE IF EXISTS " + qualified(ks, table))) return e;
                 if (auto e = db_.run("creating staging table " + full, create)) return e;
@@ -250,20 +210,24 @@ std::optional<op_error> write_job::set_up() {
         if (t.staged) {
             // Rows are plain in the staging table; the commit applies dedup on the way to the final table.
             if (auto e = db_.prepare("preparing the insert into " + ks + "." + table,
-                                     staging::insert(qualified(ks, table), final_columns(t.stream), false), t.insert))
+                                     staging::insert(qualified(ks, table), t.format->columns(), false), t.insert))
                 return e;
             if (t.resumable)
                 if (auto e = db_.prepare("preparing the watermark of " + ks + "." + table,
                                          staging::write_watermark(qualified(ks, table)), t.watermark))
                     return e;
-        } else if (auto e = db_.prepare("preparing the insert into " + ks + "." + table, insert_query(t.stream, ks, table, dedup),
-                                        t.insert)) {
+        } else if (auto e = db_.prepare("preparing the insert into " + ks + "." + table,
+                                        t.format->insert_query(ks, table, dedup, cfg_.ttl_seconds), t.insert)) {
             return e;
         }
-        if (dedup && !t.staged)
-            if (auto e = db_.prepare("preparing the dedup delete on " + ks + "." + table, delete_older_query(t.stream, ks, table),
+        if (dedup && !t.staged) {
+            if (auto e = db_.prepare("preparing the dedup delete on " + ks + "." + table, t.format->delete_older_query(ks, table),
                                      t.delete_older))
                 return e;
+            if (auto e = db_.prepare("preparing the CDC delete on " + ks + "." + table, t.format->cdc_delete_query(ks, table),
+                                     t.cdc_delete))
+                return e;
+        }
         out_.log("INFO", "stream " + t.label + " (" + write_mode_name(t.stream.mode) + (t.stream.truncate ? ", replacing" : "") +
                              ") -> " + ks + "." + t.names.final_table + (t.staged ? " via " + table : ""));
     }
@@ -342,35 +306,27 @@ std::optional<std::string> write_job::on_record(const scanned_message& m, std::s
     if (!m.has_emitted_at) return "record has no emitted_at";
     auto& t = targets_[idx];
     const bool dedup = t.stream.mode == write_mode::append_dedup;
-    cql::bound_statement b{t.insert, {}, {}};
-    b.options.idempotent = true;  // the row's id is fixed: a retried write writes the same row
-    b.values.reserve(column_count(t.stream) + 4);
-    if (t.staged) b.values.resize(3);  // the attempt, bucket and number: set once the record is numbered
-    cql::bound_statement del{t.delete_older, {}, {}};
-    if (dedup) {
-        rapidjson::MemoryPoolAllocator<> pool(dedup_buffer_.data(), dedup_buffer_.size());
-        rapidjson::Document dedup_doc(&pool);
-        if (auto e = parse_json_lenient_numbers(m.data_json, dedup_doc)) return "record data: " + *e;
-        del.values.emplace_back(dedup_write_timestamp);
-        for (const auto& k : t.stream.primary_key) {
-            cql_value v;
-            if (auto e = key_value(dedup_doc, k, v)) return *e;
-            b.values.push_back(v);
-            del.values.push_back(std::move(v));
-        }
-        const auto* cursor = t.stream.cursor.empty() ? nullptr : at_path(dedup_doc, t.stream.cursor);
-        auto order = order_key(cursor, m.emitted_at_ms);
-        b.values.emplace_back(order);
-        del.values.emplace_back(std::move(order));
-        del.options.idempotent = true;
+    // The row's id is random, fixed per record: a retried write writes the same row.
+    if (auto e = t.format->bind(m, db_.random_uuid(), rec_)) return *e;
+    const bool cdc = rec_.cdc_delete && !t.staged;  // staged: the commit applies the CDC delete
+    const bool with_delete = dedup && !t.staged;     // staged: the commit applies dedup
+    cql::bound_statement b{cdc ? t.cdc_delete : t.insert, {}, {}};
+    b.options.idempotent = true;
+    if (cdc) {
+        b.values = std::move(rec_.delete_values);
     } else {
-        b.options.timestamp = now_micros();
+        b.values.reserve(rec_.columns.size() + 5);
+        if (t.staged) b.values.resize(3);  // the attempt, bucket and number: set once the record is numbered
+        std::move(rec_.columns.begin(), rec_.columns.end(), std::back_inserter(b.values));
+        if (with_delete) b.values.emplace_back(dedup_write_timestamp);
+        if (!dedup) b.options.timestamp = now_micros();
+        if (!t.staged && cfg_.ttl_seconds > 0) b.values.emplace_back(static_cast<std::int32_t>(cfg_.ttl_seconds));
     }
-    b.values.emplace_back(db_.random_uuid());
-    b.values.emplace_back(std::string(m.data_json));
-    b.values.emplace_back(m.emitted_at_ms);
-    const bool with_delete = dedup && !t.staged;  // staged: the commit applies dedup
-    if (with_delete) b.values.emplace_back(dedup_write_timestamp);
+    cql::bound_statement del{t.delete_older, {}, {}};
+    if (with_delete && !cdc) {
+        del.values = std::move(rec_.delete_values);
+        del.options.idempotent = true;
+    }
     record_ref ref;
     {
         std::lock_guard lock(m_);
@@ -387,7 +343,7 @@ std::optional<std::string> write_job::on_record(const scanned_message& m, std::s
         std::atomic<bool> failed{false};
     };
     auto p = std::make_shared<pending_record>();
-    p->left = with_delete ? 2 : 1;
+    p->left = with_delete && !cdc ? 2 : 1;
     const bool hold = t.hold_acks;
     auto done = [this, p, ref, idx, bytes, hold](std::error_code ec, const cql::result&) {
         if (ec) p->failed = true;
@@ -401,7 +357,7 @@ std::optional<std::string> write_job::on_record(const scanned_message& m, std::s
         }
         release_states();
     };
-    if (with_delete && !db_.submit(std::move(del), 64, done)) return std::nullopt;
+    if (with_delete && !cdc && !db_.submit(std::move(del), 64, done)) return std::nullopt;
     db_.submit(std::move(b), bytes, std::move(done));
     return std::nullopt;
 }
@@ -497,11 +453,20 @@ std::optional<op_error> write_job::commit(target& t) {
     const auto& ks = t.names.keyspace;
     const std::string fin = qualified(ks, t.names.final_table), stg = qualified(ks, t.names.staging_table);
     const std::string label = ks + "." + t.names.final_table;
-    const auto cols = final_columns(t.stream);
+    const auto& cols = t.format->columns();
     const std::size_t columns = cols.size();
     const bool dedup = t.stream.mode == write_mode::append_dedup;
-    cql::prepared_statement insert, del;
-    if (auto e = db_.prepare("committing " + label, insert_query(t.stream, ks, t.names.final_table, true), insert)) return e;
+    const bool unset_nulls = cfg_.protocol_version >= 4;  // a null cell read back is left unset: no tombstone
+    if (t.rebuild) {
+        // The final table cannot hold the stream's new schema (set_up logged why): it is replaced
+        // now that the sync succeeded, with the staging table's layout.
+        if (auto e = db_.run("dropping " + label + " to rebuild it", "DROP TABLE IF EXISTS " + fin)) return e;
+        if (auto e = db_.run("creating " + label, t.format->create_table(ks, t.names.final_table))) return e;
+        out_.log("INFO", "stream " + t.label + ": " + label + " rebuilt with the stream's schema");
+    }
+    cql::prepared_statement insert, del, cdc_del;
+    if (auto e = db_.prepare("committing " + label, t.format->insert_query(ks, t.names.final_table, true, cfg_.ttl_seconds), insert))
+        return e;
 
     // Which rows of earlier attempts an emitted STATE covered (see staging.hpp).
     staging::resume_filter filter(run_id_);
@@ -527,8 +492,12 @@ std::optional<op_error> write_job::commit(target& t) {
             return false;
         }
         std::error_code ec;
-        for (std::size_t c = 0; c < columns; ++c) values.push_back(r.value(row, 2 + c, ec));
+        for (std::size_t c = 0; c < columns; ++c) {
+            values.push_back(r.value(row, 2 + c, ec));
+            if (unset_nulls && values.back().is_null()) values.back() = cql_value::unset();
+        }
         values.emplace_back(timestamp);
+        if (cfg_.ttl_seconds > 0) values.emplace_back(static_cast<std::int32_t>(cfg_.ttl_seconds));
         ++copied;
         return !ec;
     };
@@ -537,17 +506,17 @@ std::optional<op_error> write_job::commit(target& t) {
         // Dedup rows are written with one fixed timestamp and shadowed by range tombstones at that
         // timestamp, so the final table must be emptied first: a short window in which readers see
         // the table fill up again. Each staged row goes in as the sync itself writes a dedup row.
-        if (auto e = db_.prepare("committing " + label, delete_older_query(t.stream, ks, t.names.final_table), del)) return e;
+        if (auto e = db_.prepare("committing " + label, t.format->delete_older_query(ks, t.names.final_table), del)) return e;
+        if (auto e = db_.prepare("committing " + label, t.format->cdc_delete_query(ks, t.names.final_table), cdc_del)) return e;
         if (auto e = db_.run("emptying " + label, "TRUNCATE " + fin)) return e;
-        const std::size_t keys = t.stream.primary_key.size();
         if (auto e = db_.copy("copying the staged rows into " + label, select,
                               [&](const cql::result& r, std::size_t row, std::vector<cql::bound_statement>& out) {
                                   cql::bound_statement ins{insert, {}, {}};
                                   if (!take_row(r, row, ins.values, dedup_write_timestamp)) return;
-                                  cql::bound_statement d{del, {}, {}};
-                                  d.values.emplace_back(dedup_write_timestamp);
-                                  for (std::size_t k = 0; k <= keys; ++k) d.values.push_back(ins.values[k]);  // keys, order
-                                  out.push_back(std::move(ins));
+                                  const bool cdc = t.format->row_is_cdc_delete(ins.values);
+                                  cql::bound_statement d{cdc ? cdc_del : del, {}, {}};
+                                  t.format->row_delete_values(ins.values, d.values);
+                                  if (!cdc) out.push_back(std::move(ins));  // hard CDC delete: no row
                                   out.push_back(std::move(d));
                               }))
             return e;
@@ -561,18 +530,24 @@ std::optional<op_error> write_job::commit(target& t) {
                                   if (take_row(r, row, ins.values, s)) out.push_back(std::move(ins));
                               }))
             return e;
-        if (auto e = db_.prepare("committing " + label, "DELETE FROM " + fin + " USING TIMESTAMP ? WHERE \"_airbyte_ab_id\" = ?", del))
-            return e;
+        // A row is named by its primary key (raw: the id; typed: key columns, extracted_at, id).
+        const auto key = t.format->row_key();
+        std::string where, names;
+        for (const auto& k : key) {
+            where += (where.empty() ? "" : " AND ") + quote_identifier(k) + " = ?";
+            names += quote_identifier(k) + ", ";
+        }
+        if (auto e = db_.prepare("committing " + label, "DELETE FROM " + fin + " USING TIMESTAMP ? WHERE " + where, del)) return e;
         if (auto e = db_.copy("removing the previous rows of " + label,
-                              "SELECT \"_airbyte_ab_id\", WRITETIME(\"_airbyte_data\") FROM " + fin,
+                              "SELECT " + names + "WRITETIME(" + quote_identifier(t.format->written_column()) + ") FROM " + fin,
                               [&](const cql::result& r, std::size_t row, std::vector<cql::bound_statement>& out) {
-                                  auto wt = r.get_int64(row, 1);
+                                  auto wt = r.get_int64(row, key.size());
                                   if (wt && *wt == s) return;  // this sync's row
-                                  auto id = r.get_uuid(row, 0);
-                                  if (!id) return;
                                   cql::bound_statement d{del, {}, {}};
                                   d.values.emplace_back(!wt || *wt < s ? s - 1 : *wt);
-                                  d.values.emplace_back(*id);
+                                  std::error_code ec;
+                                  for (std::size_t k = 0; k < key.size(); ++k) d.values.push_back(r.value(row, k, ec));
+                                  if (ec || r.is_null(row, 0)) return;
                                   out.push_back(std::move(d));
                               }))
             return e;

@@ -47,6 +47,7 @@ struct handler {
     std::vector<std::string>& keys;
     rapidjson::Writer<rapidjson::StringBuffer>& data_w;
     rapidjson::Writer<rapidjson::StringBuffer>& state_w;
+    rapidjson::Writer<rapidjson::StringBuffer>& meta_w;
     std::string& error;
     // During a rescan (see scan()): the numbers RapidJSON cannot hold, each with the offset just
     // past the placeholder string that stands for it, and where the line being parsed starts.
@@ -57,10 +58,12 @@ struct handler {
     unsigned seen_top = 0, seen_record = 0, seen_state = 0;
     bool root_object = false;
     // What keys[0] and keys[1] are, kept as they change: the tests every value makes.
-    bool top_record = false, top_state = false, second_data = false, second_stats = false;
+    bool top_record = false, top_state = false, second_data = false, second_stats = false, second_meta = false;
+    bool has_meta = false;
     // False when the line has no "\u" escape: then no string can decode to a surrogate (the line
     // is valid UTF-8, which has none), and no string needs looking at for one.
     bool may_have_surrogates = true;
+    rapidjson::StringBuffer* meta_buf = nullptr;
 
     bool k(std::size_t i, const char* s) const { return keys[i] == s; }
     void set_key(std::size_t i, std::string_view key) {
@@ -75,6 +78,8 @@ struct handler {
         } else if (i == 1) {
             second_data = key == "data";
             second_stats = key == "destinationStats";
+            second_meta = key == "meta";
+            if (second_meta && top_record) has_meta = false;  // set again if this one is an object
         }
     }
     bool surrogate(const char* s, std::size_t len) const { return may_have_surrogates && has_surrogate(s, len); }
@@ -86,11 +91,13 @@ struct handler {
     }
     bool in_data(std::size_t len) const { return len >= 2 && top_record && second_data; }
     bool in_state(std::size_t len) const { return len >= 1 && top_state && !(len >= 2 && second_stats); }
+    bool in_meta(std::size_t len) const { return len >= 2 && top_record && second_meta && has_meta; }
 
     template <class F>
     void forward(std::size_t len, F&& f) {
         if (in_data(len)) f(data_w);
         else if (in_state(len)) f(state_w);
+        else if (in_meta(len)) f(meta_w);
     }
 
     bool fail(std::string msg) {
@@ -186,6 +193,11 @@ struct handler {
             m.data_is_object = object;
         }
         if (d == 1 && k(0, "state") && object) m.has_state = true;
+        if (d == 2 && k(0, "record") && k(1, "meta") && object) {
+            has_meta = true;  // a repeated "meta": the last one counts
+            meta_w.Reset(*meta_buf);
+            meta_buf->Clear();
+        }
         if (d == 0 && !object) return fail("a message must be a JSON object, not an array");
         if (d == 0) root_object = true;
         forward(d, [object](auto& w) { object ? w.StartObject() : w.StartArray(); });
@@ -222,6 +234,7 @@ struct handler {
         // destinationStats member is dropped (in_state(depth) is false for it).
         if (in_data(depth - 1)) data_w.Key(s, len, true);
         else if (in_state(depth - 1) && in_state(depth)) state_w.Key(s, len, true);
+        else if (in_meta(depth - 1)) meta_w.Key(s, len, true);
         return true;
     }
     bool close(bool object) {
@@ -278,6 +291,9 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
     state_buf_.Clear();
     data_w_.Reset(data_buf_);
     state_w_.Reset(state_buf_);
+    m.meta_json = {};
+    meta_buf_.Clear();
+    meta_w_.Reset(meta_buf_);
 
     if (!big_) {  // a rescan's line is made from one that passed these checks
         if (const void* nul = line.empty() ? nullptr : std::memchr(line.data(), '\0', line.size())) {
@@ -294,7 +310,8 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
     line_.assign(line);
     rapidjson::Reader reader;
     rapidjson::InsituStringStream ms(line_.data());
-    handler h{m, keys_, data_w_, state_w_, error, big_, line_.data()};
+    handler h{m, keys_, data_w_, state_w_, meta_w_, error, big_, line_.data()};
+    h.meta_buf = &meta_buf_;
     h.may_have_surrogates = line.find("\\u") != std::string_view::npos;
     auto res = reader.Parse<scan_flags>(ms, h);
     if (res.IsError() && res.Code() == rapidjson::kParseErrorNumberTooBig && !big_) {
@@ -324,6 +341,7 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
              m.type_name == "CONNECTION_STATUS" || m.type_name == "CATALOG")
         m.type = message_type::other_known;
     if (m.data_is_object) m.data_json = std::string_view(data_buf_.GetString(), data_buf_.GetSize());
+    if (h.has_meta) m.meta_json = std::string_view(meta_buf_.GetString(), meta_buf_.GetSize());
     if (m.has_state) m.state_json = std::string_view(state_buf_.GetString(), state_buf_.GetSize());
     if (m.has_state && m.state_type.empty()) m.state_type = "LEGACY";
     return true;

@@ -35,6 +35,9 @@ struct scanned_message {
     bool has_data = false;        // "data" present and not null
     bool data_is_object = false;
     std::string_view data_json;   // valid until the next scan
+    // The record's "meta" object (e.g. the source's "changes"), compact; "" when absent or not an
+    // object. Valid until the next scan.
+    std::string_view meta_json;
 
     // STATE
     std::string state_type;  // "STREAM", "GLOBAL", "LEGACY" (absent: LEGACY)
@@ -60,8 +63,8 @@ private:
     bool rescan(const std::string& line, const std::vector<big_number>& big, scanned_message& m, std::string& error);
 
     const std::vector<big_number>* big_ = nullptr;  // during rescan: the numbers swapped out
-    rapidjson::StringBuffer data_buf_, state_buf_;
-    rapidjson::Writer<rapidjson::StringBuffer> data_w_, state_w_;
+    rapidjson::StringBuffer data_buf_, state_buf_, meta_buf_;
+    rapidjson::Writer<rapidjson::StringBuffer> data_w_, state_w_, meta_w_;
     std::vector<std::string> keys_;
     std::string line_;  // a copy of the line being scanned, parsed in place
 };

@@ -63,26 +63,37 @@ std::string quote_literal(std::string_view text) {
     return out + '\'';
 }
 
-std::vector<table_names> assign_tables(const std::vector<stream_key>& streams, const std::vector<std::string>& keyspaces) {
+std::vector<table_names> assign_tables(const std::vector<stream_key>& streams, const std::vector<std::string>& keyspaces,
+                                       bool typed) {
     std::vector<std::size_t> order(streams.size());
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
         return std::tie(streams[a].ns, streams[a].name) < std::tie(streams[b].ns, streams[b].name);
     });
     std::vector<table_names> out(streams.size());
-    std::set<std::pair<std::string, std::string>> used;  // (keyspace, base) already given out
+    std::set<std::pair<std::string, std::string>> used;  // (keyspace, table) already given out
     const std::size_t room = max_name_length - 12;
+    auto names_of = [&](const std::string& base) {
+        return std::pair<std::string, std::string>{(typed ? "" : "airbyte_raw_") + base, "airbyte_tmp_" + base};
+    };
     for (std::size_t i : order) {
         const std::string natural = sanitize_name(streams[i].name, room);
         std::string base = natural;
-        // Taken (two streams in one keyspace with the same name, or a name like "a_2"): the first
-        // free "_2", "_3", ..., the readable part cut to make room.
-        for (int n = 2; used.count({keyspaces[i], base}); ++n) {
+        auto taken = [&] {
+            const auto [fin, stg] = names_of(base);
+            return used.count({keyspaces[i], fin}) || used.count({keyspaces[i], stg});
+        };
+        // Taken (two streams in one keyspace with the same name, a name like "a_2", or in typed
+        // tables a stream named like another's staging table): the first free "_2", "_3", ...,
+        // the readable part cut to make room.
+        for (int n = 2; taken(); ++n) {
             const std::string suffix = "_" + std::to_string(n);
             base = natural.substr(0, std::min(natural.size(), room - suffix.size())) + suffix;
         }
-        used.insert({keyspaces[i], base});
-        out[i] = {keyspaces[i], "airbyte_raw_" + base, "airbyte_tmp_" + base};
+        const auto [fin, stg] = names_of(base);
+        used.insert({keyspaces[i], fin});
+        used.insert({keyspaces[i], stg});
+        out[i] = {keyspaces[i], fin, stg};
     }
     return out;
 }

@@ -30,16 +30,18 @@ struct stream_key {
     std::string name;
 };
 
-// Table names for streams: "airbyte_raw_<base>" (the final table) and "airbyte_tmp_<base>"
-// (staging for overwrite), where base is sanitize_name(stream, 36). Streams landing in the same
+// Table names for streams: "airbyte_raw_<base>" (the final table; typed tables: "<base>") and
+// "airbyte_tmp_<base>" (staging for overwrite), where base is sanitize_name(stream, 36). Streams landing in the same
 // keyspace with the same base get "_2", "_3", ... in the order of (namespace, name), so the
-// assignment depends only on the set of streams.
+// assignment depends only on the set of streams; a typed base whose final or staging name another
+// stream already has (a stream named "airbyte_tmp_x" beside "x") gets a suffix the same way.
 struct table_names {
     std::string keyspace;
     std::string final_table;
     std::string staging_table;
 };
 // keyspaces[i] is the (already sanitised) keyspace of streams[i].
-std::vector<table_names> assign_tables(const std::vector<stream_key>& streams, const std::vector<std::string>& keyspaces);
+std::vector<table_names> assign_tables(const std::vector<stream_key>& streams, const std::vector<std::string>& keyspaces,
+                                       bool typed = false);
 
 }  // namespace airbyte

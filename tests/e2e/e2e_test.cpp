@@ -951,17 +951,20 @@ struct resume_case {
     const char* name;
     int signal;
     int states_before_kill;  // 0: once the staging table has rows; 6: after the last state
+    bool typed = false;      // table_format typed: the same staging tables, a typed final table
 };
 
 class E2eResume : public E2e, public ::testing::WithParamInterface<resume_case> {};
 
 TEST_P(E2eResume, RetriedGenerationHoldsEachRecordOnce) {
     const auto& pc = GetParam();
-    auto cfg = config();
+    auto cfg = pc.typed ? config([](rapidjson::Document& d) { set(d, "table_format", std::string("typed")); }) : config();
     const std::string stream = "resumed";
+    const std::string schema = pc.typed ? R"({"type":"object","properties":{"i":{"type":"integer"},"pad":{"type":"string"}}})"
+                                        : R"({"type":"object"})";
     auto catalog_text = [&](int gen) {
-        return "{\"streams\":[{\"stream\":{\"name\":\"" + stream +
-               "\",\"json_schema\":{\"type\":\"object\"},\"supported_sync_modes\":[\"full_refresh\"]},"
+        return "{\"streams\":[{\"stream\":{\"name\":\"" + stream + "\",\"json_schema\":" + schema +
+               ",\"supported_sync_modes\":[\"full_refresh\"]},"
                "\"sync_mode\":\"full_refresh\",\"destination_sync_mode\":\"overwrite\",\"generation_id\":" +
                std::to_string(gen) + ",\"minimum_generation_id\":" + std::to_string(gen) + ",\"sync_id\":" + std::to_string(gen) + "}]}";
     };
@@ -1017,10 +1020,24 @@ TEST_P(E2eResume, RetriedGenerationHoldsEachRecordOnce) {
         retry += chunk(stream, from, per_chunk, base) + state_line(stream, from + per_chunk);
     auto r2 = write(cfg, gen2, file("resume-retry.jsonl", retry));
     ASSERT_TRUE(r2.run.status.exited && r2.run.status.code == 0) << diagnostics(r2);
-    auto contents = read_table(db(), keyspace_, "airbyte_raw_" + stream);
-    ASSERT_TRUE(contents.error.empty()) << contents.error;
     std::map<std::int64_t, int> seen;
-    for (auto& [d, t] : contents.rows) ++seen[t];
+    std::size_t count = 0;
+    if (pc.typed) {  // typed: extracted_at and the typed column i, which must agree
+        std::string error;
+        auto pages = select_all(db(), "SELECT \"_airbyte_extracted_at\", \"i\" FROM " + cql_ident(keyspace_) + "." + cql_ident(stream), error);
+        ASSERT_TRUE(error.empty()) << error;
+        for (auto& p : pages)
+            for (std::size_t i = 0; i < p.size(); ++i, ++count) {
+                const auto t = p.get_int64(i, 0).value_or(-1);
+                EXPECT_EQ(p.get_int64(i, 1).value_or(-1), t - base) << "the typed column i of the row extracted at " << t;
+                ++seen[t];
+            }
+    } else {
+        auto contents = read_table(db(), keyspace_, "airbyte_raw_" + stream);
+        ASSERT_TRUE(contents.error.empty()) << contents.error;
+        for (auto& [d, t] : contents.rows) ++seen[t];
+        count = contents.count;
+    }
     int missing = 0, repeated = 0, foreign = 0;
     for (int i = 0; i < total; ++i) {
         auto it = seen.find(base + i);
@@ -1032,7 +1049,7 @@ TEST_P(E2eResume, RetriedGenerationHoldsEachRecordOnce) {
     EXPECT_EQ(missing, 0) << "records of the source are missing";
     EXPECT_EQ(repeated, 0) << "records are there more than once";
     EXPECT_EQ(foreign, 0) << "rows of the older generation are left";
-    EXPECT_EQ(contents.count, static_cast<std::size_t>(total));
+    EXPECT_EQ(count, static_cast<std::size_t>(total));
     EXPECT_EQ(list_tables(db(), keyspace_).count(table), 0u) << "the staging table was not dropped";
 }
 
@@ -1040,7 +1057,9 @@ INSTANTIATE_TEST_SUITE_P(
     KillPoints, E2eResume,
     ::testing::Values(resume_case{"sigterm_before_first_state", SIGTERM, 0}, resume_case{"sigkill_before_first_state", SIGKILL, 0},
                       resume_case{"sigterm_between_states", SIGTERM, 3}, resume_case{"sigkill_between_states", SIGKILL, 3},
-                      resume_case{"sigterm_after_last_state", SIGTERM, 6}, resume_case{"sigkill_after_last_state", SIGKILL, 6}),
+                      resume_case{"sigterm_after_last_state", SIGTERM, 6}, resume_case{"sigkill_after_last_state", SIGKILL, 6},
+                      resume_case{"typed_sigkill_before_first_state", SIGKILL, 0, true},
+                      resume_case{"typed_sigkill_between_states", SIGKILL, 3, true}),
     [](const auto& info) { return std::string(info.param.name); });
 #include "e2e_setup_cases.hpp"
 

@@ -293,6 +293,24 @@ TEST_F(config_test, Compression) {
     expect_error(with("compression", "\"snappy\""), "compression");
 }
 
+TEST_F(config_test, TableFormatTtlAndCdcMode) {
+    ASSERT_TRUE(parse(minimal)) << error;
+    EXPECT_EQ(c.format, table_format::raw);
+    EXPECT_EQ(c.ttl_seconds, 0);
+    EXPECT_FALSE(c.cdc_soft);
+    ASSERT_TRUE(parse(R"({"keyspace":"ks","address":"h","table_format":"typed","ttl_seconds":"3600","cdc_deletion_mode":"soft"})"))
+        << error;
+    EXPECT_EQ(c.format, table_format::typed);
+    EXPECT_EQ(c.ttl_seconds, 3600);
+    EXPECT_TRUE(c.cdc_soft);
+    ASSERT_TRUE(parse(with("table_format", "\"raw\""))) << error;
+    EXPECT_EQ(c.format, table_format::raw);
+    expect_error(with("table_format", "\"columns\""), "table_format");
+    expect_error(with("cdc_deletion_mode", "\"tombstone\""), "cdc_deletion_mode");
+    expect_error(with("ttl_seconds", "-1"), "ttl_seconds");
+    expect_error(with("ttl_seconds", "630720001"), "ttl_seconds");  // Cassandra's maximum TTL is 20 years
+}
+
 TEST_F(config_test, UnknownKeysIgnored) {
     ASSERT_TRUE(parse(with("something_else", R"({"x":[1,2]})"))) << error;
 }
@@ -352,6 +370,9 @@ TEST(ConfigSpec, SpecDefaultsMatchParseDefaults) {
     EXPECT_EQ(p["retry_window_seconds"]["default"].GetInt(), c.retry_window_seconds);
     EXPECT_EQ(p["connect_timeout_ms"]["default"].GetInt(), c.connect_timeout_ms);
     EXPECT_EQ(std::string(p["tls"]["properties"]["mode"]["default"].GetString()), "disabled");
+    EXPECT_EQ(std::string(p["table_format"]["default"].GetString()), "raw");
+    EXPECT_EQ(p["ttl_seconds"]["default"].GetInt(), c.ttl_seconds);
+    EXPECT_EQ(std::string(p["cdc_deletion_mode"]["default"].GetString()), "hard");
 }
 
 }  // namespace

@@ -201,6 +201,27 @@ TEST(Names, AssignTablesSimple) {
     EXPECT_TRUE(assign_tables({}, {}).empty());
 }
 
+TEST(Names, AssignTablesTyped) {
+    // Typed tables drop the airbyte_raw_ prefix; a stream named like another's staging table gets
+    // a suffix (in (namespace, name) order: "airbyte_tmp_x" is assigned before "x").
+    auto t = assign_tables({{"", "users"}, {"", "Orders"}, {"", "x"}, {"", "airbyte_tmp_x"}}, {"ks", "ks", "ks", "ks"}, true);
+    EXPECT_EQ(t[0].final_table, "users");
+    EXPECT_EQ(t[0].staging_table, "airbyte_tmp_users");
+    EXPECT_EQ(t[1].final_table, sanitize_name("Orders", 36));
+    EXPECT_EQ(t[3].final_table, "airbyte_tmp_x");
+    EXPECT_EQ(t[2].final_table, "x_2");
+    EXPECT_EQ(t[2].staging_table, "airbyte_tmp_x_2");
+    std::set<std::string> all;
+    for (const auto& n : t) {
+        EXPECT_TRUE(all.insert(n.final_table).second) << n.final_table;
+        EXPECT_TRUE(all.insert(n.staging_table).second) << n.staging_table;
+    }
+    // Raw names are unchanged by the new rule.
+    auto r = assign_tables({{"", "x"}, {"", "airbyte_tmp_x"}}, {"ks", "ks"});
+    EXPECT_EQ(r[0].final_table, "airbyte_raw_x");
+    EXPECT_EQ(r[1].final_table, "airbyte_raw_airbyte_tmp_x");
+}
+
 TEST(Names, AssignTablesSameNameDifferentKeyspacesNoSuffix) {
     auto t = assign_tables({{"a", "users"}, {"b", "users"}}, {"a", "b"});
     EXPECT_EQ(t[0].final_table, "airbyte_raw_users");
