@@ -285,7 +285,7 @@ std::string cassandra_ops::explain_failure(std::error_code ec, const cql::diagno
     if (is_truncate(query) && (ec == cql::server_errc::unavailable || ec == cql::server_errc::truncate_error)) {
         int required = 0, alive = 0;
         if (d.server_error)
-            if (const auto* u = std::get_if<cql::protocol::unavailable_info>(&d.server_error->details)) {
+            if (const auto* u = std::get_if<cql::unavailable_info>(&d.server_error->details)) {
                 required = u->required;
                 alive = u->alive;
             }

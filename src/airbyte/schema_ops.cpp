@@ -28,7 +28,7 @@ std::optional<op_error> read_replication(cassandra_ops& db, const std::string& k
     std::error_code ec;
     auto v = r.value(0, 0, ec);
     replication_map m;
-    if (const auto* map = v.get_if<cql::protocol::cql_map>())
+    if (const auto* map = v.get_if<cql::cql_map>())
         for (const auto& [k, val] : *map)
             if (k.get_if<std::string>() && val.get_if<std::string>()) m[*k.get_if<std::string>()] = *val.get_if<std::string>();
     out = std::move(m);

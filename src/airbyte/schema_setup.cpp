@@ -10,7 +10,7 @@ namespace airbyte {
 
 namespace {
 
-using cql::protocol::consistency;
+using cql::consistency;
 
 std::string short_class(const replication_map& r) {
     auto it = r.find("class");
@@ -59,7 +59,7 @@ std::optional<std::string> unreachable_consistency(consistency level, const repl
         // there (as QUORUM of the replication factor; tried on a node).
         local = total;
     }
-    const std::string name = cql::protocol::consistency_name(level);
+    const std::string name = cql::consistency_name(level);
     const std::string repl = "the keyspace's replication is " + describe_replication(r);
     if (total == 0) return "consistency " + name + " can never be met: " + repl + ", which places no replica";
     int needed = 1;

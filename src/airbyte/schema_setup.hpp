@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "airbyte/catalog.hpp"
-#include "protocol/types.hpp"
+#include "cql/config.hpp"
 
 namespace airbyte {
 
@@ -27,7 +27,7 @@ std::string describe_replication(const replication_map& r);
 // up), or nullopt when they can. local_dc: the datacenter the LOCAL_* levels count in. A strategy
 // the function does not know (LocalStrategy, a custom one) is never refused. SimpleStrategy meets
 // the LOCAL_* levels and EACH_QUORUM as it meets QUORUM (Cassandra 5.0 accepts them there).
-std::optional<std::string> unreachable_consistency(cql::protocol::consistency level, const replication_map& r,
+std::optional<std::string> unreachable_consistency(cql::consistency level, const replication_map& r,
                                                    const std::string& local_dc);
 
 // One row of system_schema.columns.

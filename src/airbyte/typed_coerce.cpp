@@ -126,7 +126,7 @@ struct handler {
             case k::text: return set(cql_value{std::string(str)}, fit::ok, {});
             case k::json: return set(cql_value{std::string(json_of_string(str))}, fit::ok, {});
             case k::date: {
-                cql::protocol::cql_date d;
+                cql::cql_date d;
                 const fit f = typed::string_to_date(str, d);
                 return set(cql_value{d}, f, json_of_string(str));
             }
@@ -136,7 +136,7 @@ struct handler {
                 return set(cql_value{ms}, f, json_of_string(str));
             }
             case k::time: {
-                cql::protocol::cql_time t;
+                cql::cql_time t;
                 const fit f = typed::string_to_time(str, t);
                 return set(cql_value{t}, f, json_of_string(str));
             }
@@ -163,7 +163,7 @@ struct handler {
                 return set(cql_value{x}, f, num);
             }
             case column_kind::decimal: {
-                cql::protocol::decimal_value d;
+                cql::decimal_value d;
                 const fit f = typed::number_to_decimal(num, c->key_index >= 0, d);
                 return set(cql_value{std::move(d)}, f, num);
             }

@@ -96,7 +96,7 @@ std::vector<std::uint8_t> varint_from_digits(std::string_view digits, bool negat
     return mag;
 }
 
-fit number_to_decimal(std::string_view number, bool canonical, cql::protocol::decimal_value& out) {
+fit number_to_decimal(std::string_view number, bool canonical, cql::decimal_value& out) {
     thread_local parsed_number p;
     parse_number(number, p);
     if (p.digits.empty()) {  // zero: keep the scale written when it is sane
@@ -175,15 +175,15 @@ fit string_to_timestamp(std::string_view s, std::int64_t& ms) {
     return fit::ok;
 }
 
-fit string_to_date(std::string_view s, cql::protocol::cql_date& out) {
+fit string_to_date(std::string_view s, cql::cql_date& out) {
     if (!parse_iso8601_millis(s) || s.size() < 10) return expanded_year(s) ? fit::size_limitation : fit::serialization_error;
     const auto day = parse_iso8601_millis(s.substr(0, 10));  // the date as written, before any zone
     if (!day || *day < min_timestamp_ms || *day > max_timestamp_ms) return fit::size_limitation;
-    out = cql::protocol::cql_date::from_days_since_epoch(static_cast<std::int32_t>(*day / ms_per_day));
+    out = cql::cql_date::from_days_since_epoch(static_cast<std::int32_t>(*day / ms_per_day));
     return fit::ok;
 }
 
-fit string_to_time(std::string_view s, cql::protocol::cql_time& out) {
+fit string_to_time(std::string_view s, cql::cql_time& out) {
     // Read as the time of 1970-01-02 (so an offset never leaves the representable range).
     char buf[64] = "1970-01-02T";
     constexpr std::size_t prefix = 11;

@@ -16,6 +16,7 @@ namespace cql {
 
 using protocol::consistency;
 using protocol::parse_consistency;
+using protocol::consistency_name;
 using protocol::protocol_version;
 
 struct tls_options {

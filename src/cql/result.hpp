@@ -18,6 +18,15 @@ using protocol::cql_value;
 using protocol::data_type;
 using protocol::type_id;
 using protocol::uuid_bytes;
+// The value alternatives a caller builds or reads (cql_value::v).
+using protocol::cql_date;
+using protocol::cql_list;
+using protocol::cql_map;
+using protocol::cql_time;
+using protocol::decimal_value;
+using protocol::varint_value;
+// The extra fields of an ERROR a caller may inspect (diagnostics::server_error->details).
+using protocol::unavailable_info;
 
 struct diagnostics {
     std::string host;            // the node that answered or failed, "address:port"
