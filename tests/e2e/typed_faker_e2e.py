@@ -40,7 +40,8 @@ from cassandra.auth import PlainTextAuthProvider  # noqa: E402
 from cassandra.cluster import Cluster  # noqa: E402
 from cassandra.query import dict_factory  # noqa: E402
 
-SOURCE_FAKER = VENV_PY.parent / "source-faker"
+# source-faker has a venv of its own (tools/e2e-faker: its airbyte-cdk major differs from PyAirbyte's).
+SOURCE_FAKER = Path(os.environ.get("E2E_SOURCE_FAKER") or ROOT / ".cache" / "venv-faker" / "bin" / "source-faker")
 STREAMS = ("users", "products", "purchases")
 RUN = uuid.uuid4().hex[:8]
 failures: list[str] = []

@@ -72,6 +72,9 @@ TEST(Resets, ConcurrentExecuteFromSeveralThreadsThroughConnectionResets) {
     cfg.reconnect_base_delay = std::chrono::milliseconds(20);
     cfg.reconnect_max_delay = std::chrono::milliseconds(200);
     cfg.max_attempts = 5;
+    // The proxy resets a connection after so many bytes of CQL frames, which it cannot see inside
+    // v5 segments (it passes those through uncounted): v4 here, in both runs of the suite.
+    cfg.max_protocol_version = cql::protocol_version::v4;
     blocking_session db(cfg);
     ASSERT_FALSE(db.connect()) << db.last_error().message;
     std::error_code ec;
