@@ -178,13 +178,18 @@ std::optional<op_error> write_job::set_up() {
             const std::string full = ks + "." + table;
             const auto& cols = t.format->columns();
             const std::string create = staging::create_table(qualified(ks, table), cols);
-            if (auto e = db_.run("creating staging table " + full, create)) return e;
+            // A staging table made here is empty: no TRUNCATE for it (which needs every node up).
+            if (auto e = read_columns(db_, ks, table, have)) return e;
+            bool fresh = have.empty();
+            if (fresh)
+                if (auto e = db_.run("creating staging table " + full, create)) return e;
             if (auto e = read_columns(db_, ks, table, have)) return e;
             const table_key staging_key{{"_airbyte_run", "_airbyte_bucket"}, {{"_airbyte_seq", "asc"}}};
             ok = !table_mismatch(staging::expected_columns(cols), staging_key, have);
             if (!ok) {  // ours, from an older shape of the stream or of the connector: start it again
                 if (auto e = db_.run("dropping staging table " + full, "DROP TABLE IF EXISTS " + qualified(ks, table))) return e;
                 if (auto e = db_.run("creating staging table " + full, create)) return e;
+                fresh = true;
             }
             const std::string marker = t.stream.generation_id ? "airbyte generation " + std::to_string(*t.stream.generation_id) : "";
             cql::result r;
@@ -199,7 +204,8 @@ std::optional<op_error> write_job::set_up() {
                                      " in staging table " + full +
                                      " (rows of earlier attempts that an emitted STATE covered are kept)");
             } else {
-                if (auto e = db_.run("emptying staging table " + full, "TRUNCATE " + qualified(ks, table))) return e;
+                if (!fresh)
+                    if (auto e = db_.run("emptying staging table " + full, "TRUNCATE " + qualified(ks, table))) return e;
                 if (auto e = db_.run("marking staging table " + full,
                                      "ALTER TABLE " + qualified(ks, table) + " WITH comment = " +
                                          quote_literal(marker.empty() ? "airbyte staging" : marker)))
