@@ -75,8 +75,9 @@ public:
         if (!text || text->find(cdc_field) == std::string::npos) return false;
         rapidjson::Document d;
         if (parse_json_lenient_numbers(*text, d) || !d.IsObject()) return false;
-        auto it = d.FindMember(cdc_field);
-        return it != d.MemberEnd() && !it->value.IsNull();
+        const rapidjson::Value& obj = d;  // const iterators: clang -std=c++20 finds != ambiguous otherwise
+        auto it = obj.FindMember(cdc_field);
+        return it != obj.MemberEnd() && !it->value.IsNull();
     }
 
     std::vector<std::string> row_key() const override {
