@@ -108,9 +108,12 @@ def command(contender, window, port, ctx):
     if contender.startswith("minimal"):
         cmd = [str(ctx["minimal_bin"]), "--port", str(port), "--window", str(window), "--keyspace", KEYSPACE]
         return cmd + (["--data-as-text"] if contender == "minimal-text" else [])
+    # tools/null-sink speaks v4 only (as the minimal client): pinned, so the connector does not count
+    # the v5 -> v4 step-down (an error answer) against the sink.
     cfg = ctx["work"] / f"config-{window}-{port}.json"
     cfg.write_text(json.dumps({"keyspace": KEYSPACE, "address": "127.0.0.1", "port": port, "max_in_flight": window,
-                               "compression": "none", "consistency": "LOCAL_QUORUM"}))
+                               "compression": "none", "consistency": "LOCAL_QUORUM",
+                               "protocol_version": 4}))
     pin = {"ours-1core": ["taskset", "-c", "0"], "ours-2cores": ["taskset", "-c", "0,1"]}.get(contender, [])
     return pin + [str(ctx["ours_bin"]), "write", "--config", str(cfg), "--catalog", str(ctx["catalog"])]
 

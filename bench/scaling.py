@@ -76,7 +76,8 @@ def run_memory(h, copies, ctx):
     sink, port, stats_file = ns.start_sink(ctx["sink_bin"], work, tag)
     cfg = work / f"config-{tag}.json"
     cfg.write_text(json.dumps({"keyspace": ns.KEYSPACE, "address": "127.0.0.1", "port": port,
-                               "max_in_flight": ctx["window"], "compression": "none", "consistency": "LOCAL_QUORUM"}))
+                               "max_in_flight": ctx["window"], "compression": "none", "consistency": "LOCAL_QUORUM",
+                               "protocol_version": 4}))
     script = 'n=$1; f=$2; shift 2; i=0; while [ "$i" -lt "$n" ]; do cat "$f"; i=$((i+1)); done | "$@"'
     cmd = ["sh", "-c", script, "sh", str(copies), str(ctx["messages"]), str(ctx["ours_bin"]), "write",
            "--config", str(cfg), "--catalog", str(ctx["catalog"])]

@@ -268,6 +268,7 @@ struct column {
 struct table_def {
     std::vector<column> columns;
     std::vector<std::string> partition_key;
+    std::vector<std::pair<std::string, std::string>> clustering;  // name, "asc" or "desc"
     std::string comment;
     const column* find(const std::string& n) const {
         for (const auto& c : columns)
@@ -727,14 +728,20 @@ void server::on_create_table(const std::vector<token>& t, std::int16_t stream, s
         if (d.empty()) continue;
         if (is_kw(d, 0, "primary") && is_kw(d, 1, "key")) {
             // PRIMARY KEY ((a, b), c) or PRIMARY KEY (a, c): the partition key is the first element.
+            // The columns after the partition key are the clustering columns, ascending unless
+            // WITH CLUSTERING ORDER BY says otherwise.
             std::size_t j = 2;
             if (j < d.size() && d[j].text == "(") ++j;
             if (j < d.size() && d[j].kind == token::symbol && d[j].text == "(") {
                 for (++j; j < d.size() && d[j].text != ")"; ++j)
                     if (auto c = ident(d, j)) def.partition_key.push_back(*c);
+                ++j;
             } else if (auto c = ident(d, j)) {
                 def.partition_key.push_back(*c);
+                ++j;
             }
+            for (; j < d.size() && d[j].text != ")"; ++j)
+                if (auto c = ident(d, j)) def.clustering.emplace_back(*c, "asc");
             continue;
         }
         auto col = ident(d, 0);
@@ -743,6 +750,18 @@ void server::on_create_table(const std::vector<token>& t, std::int16_t stream, s
         def.columns.push_back(c);
         for (std::size_t j = 2; j + 1 < d.size(); ++j)
             if (is_kw(d, j, "primary") && is_kw(d, j + 1, "key")) def.partition_key = {*col};
+    }
+    // WITH CLUSTERING ORDER BY (a DESC, b ASC), after the closing bracket of the definitions.
+    for (std::size_t j = i; j + 3 < t.size(); ++j) {
+        if (!(is_kw(t, j, "clustering") && is_kw(t, j + 1, "order") && is_kw(t, j + 2, "by") && t[j + 3].text == "(")) continue;
+        for (std::size_t k = j + 4; k < t.size() && t[k].text != ")"; ++k) {
+            auto c = ident(t, k);
+            if (!c) continue;
+            const bool desc = is_kw(t, k + 1, "desc");
+            for (auto& [n, order] : def.clustering)
+                if (n == *c) order = desc ? "desc" : "asc";
+        }
+        break;
     }
     if (tables_.count(*name)) return void_result(out, stream);  // IF NOT EXISTS
     tables_[*name] = std::move(def);
@@ -835,7 +854,9 @@ void server::on_select(const std::vector<token>& t, std::int16_t stream, std::ve
         else columns.insert(columns.end(), {{"peer_port", {t_int}}, {"native_address", {t_inet}}, {"native_port", {t_int}}});
     } else if (ks == "system_schema" && table == "keyspaces") {
         columns = {{"keyspace_name", {t_varchar}}, {"durable_writes", {t_boolean}}, {"replication", {t_map, t_varchar, t_varchar}}};
+        const auto only = where_literal(t, "keyspace_name");
         for (const auto& [k, repl] : keyspaces_) {
+            if (only && *only != k) continue;
             std::vector<std::uint8_t> m;
             writer w(m);
             w.i32(std::int32_t(repl.size()));
@@ -847,15 +868,22 @@ void server::on_select(const std::vector<token>& t, std::int16_t stream, std::ve
         }
     } else if (ks == "system_schema" && table == "columns") {
         columns = {{"keyspace_name", {t_varchar}}, {"table_name", {t_varchar}}, {"column_name", {t_varchar}},
-                   {"kind", {t_varchar}}, {"position", {t_int}}, {"type", {t_varchar}}};
+                   {"kind", {t_varchar}}, {"position", {t_int}}, {"type", {t_varchar}}, {"clustering_order", {t_varchar}}};
         const auto k = where_literal(t, "keyspace_name"), tb = where_literal(t, "table_name");
         for (const auto& [key, def] : tables_) {
             if ((k && *k != key.first) || (tb && *tb != key.second)) continue;
             for (const auto& c : def.columns) {
-                const bool pk = std::find(def.partition_key.begin(), def.partition_key.end(), c.name) != def.partition_key.end();
+                // As Cassandra reports them: kind, position within the partition key or the clustering
+                // columns (-1 for regular columns), and the clustering order ("none" off the clustering key).
+                std::string kind = "regular", order = "none";
+                std::int32_t pos = -1;
+                for (std::size_t n = 0; n < def.partition_key.size(); ++n)
+                    if (def.partition_key[n] == c.name) kind = "partition_key", pos = std::int32_t(n);
+                for (std::size_t n = 0; n < def.clustering.size(); ++n)
+                    if (def.clustering[n].first == c.name) kind = "clustering", pos = std::int32_t(n), order = def.clustering[n].second;
                 rows_by_name.push_back({{"keyspace_name", text(key.first)}, {"table_name", text(key.second)},
-                                        {"column_name", text(c.name)}, {"kind", text(pk ? "partition_key" : "regular")},
-                                        {"position", i32c(-1)}, {"type", text(type_text(c.type.id))}});
+                                        {"column_name", text(c.name)}, {"kind", text(kind)}, {"position", i32c(pos)},
+                                        {"type", text(type_text(c.type.id))}, {"clustering_order", text(order)}});
             }
         }
     } else if (ks == "system_schema" && table == "tables") {
