@@ -247,6 +247,7 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
         finish(make_error_code(closed_ ? client_errc::connection_closed : client_errc::no_host_available), {});
         co_return;
     }
+    ++counters_.requests;
     auto plan = query_plan(w->token, w->keyspace);
     const bool idempotent = w->options().idempotent;
     const int max_attempts = idempotent ? std::max(1, cfg_.max_attempts) : 1;
@@ -286,8 +287,13 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
         ++attempt;
         w->diag.attempts = attempt;
         w->diag.host = h->label;
+        if (attempt > 1) ++counters_.retries;
+        const auto sent_at = std::chrono::steady_clock::now();
         auto got = co_await send(conn, std::move(bytes));
+        const auto latency = std::chrono::steady_clock::now() - sent_at;
         if (got.ec) {
+            if (got.ec == client_errc::request_timeout) ++counters_.timeouts;
+            record_attempt(*h, latency, got.ec, w->diag);
             last = got.ec;
             w->diag.message = h->label + ": " + (conn->message().empty() ? got.ec.message() : conn->message());
             const auto d = decide(got.ec, w->diag, idempotent);
@@ -301,6 +307,8 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
         if (!bad && !std::holds_alternative<protocol::error_response>(resp.body) &&
             !std::holds_alternative<protocol::result>(resp.body))
             bad = make_error_code(client_errc::protocol_violation);  // e.g. READY or an EVENT on a request's stream
+        const auto* server_err = bad ? nullptr : std::get_if<protocol::error_response>(&resp.body);
+        record_attempt(*h, latency, bad ? bad : server_err ? server_err->error_code() : std::error_code{}, w->diag);
         if (bad) {
             // A corrupted connection (CQL v4 frames carry no checksum), not an answer: it is closed, and
             // an idempotent statement goes to the next host like one whose connection broke.
@@ -318,6 +326,7 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
             if (err->code == protocol::server_errc::unprepared && w->is_bound && !reprepared) {
                 // The node lost the statement (e.g. it restarted): prepare it there again, then retry once.
                 reprepared = true;
+                ++counters_.reprepares;
                 --attempt;
                 if (auto ec = co_await reprepare(conn, *w)) {
                     last = ec;

@@ -18,6 +18,7 @@
 #include "cql/detail/load_balancing.hpp"
 #include "cql/detail/prepared_info.hpp"
 #include "cql/detail/refresh_queue.hpp"
+#include "cql/detail/session_counters.hpp"
 #include "cql/detail/token_ring.hpp"
 #include "cql/retry_policy.hpp"
 #include "cql/session.hpp"
@@ -96,6 +97,9 @@ private:
     asio::awaitable<void> run_prepare(std::string query, prepared_callback cb);
     std::error_code encode(work& w, const connection& c, std::vector<std::uint8_t>& out);
 
+    // Metrics (session_metrics.cpp): called once per attempt when it ends (answer, error or timeout).
+    void record_attempt(host& h, std::chrono::steady_clock::duration latency, std::error_code ec, const diagnostics& d);
+
     strand strand_;
     session_config cfg_;
     std::shared_ptr<asio::ssl::context> tls_;
@@ -120,6 +124,7 @@ private:
     std::vector<std::size_t> plan_replicas_;
     std::minstd_rand rng_{std::random_device{}()};
     diagnostics last_error_;
+    session_counters counters_;
 };
 
 }  // namespace cql::detail
