@@ -67,6 +67,8 @@ public:
     std::vector<std::string> replicas(const std::string& keyspace, std::int64_t token) {
         return asio::post(session_.executor(), asio::use_future([&] { return session_.replicas(keyspace, token); })).get();
     }
+    // Any thread (see session::metrics()).
+    metrics_snapshot metrics() const { return session_.metrics(); }
     diagnostics last_error() { return asio::post(session_.executor(), asio::use_future([this] { return session_.last_error(); })).get(); }
     session& async() noexcept { return session_; }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cql/metrics.hpp"
 #include "cql/retry_policy.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/types.hpp"
@@ -67,6 +68,9 @@ struct session_config {
     retry_policy retry;
     std::chrono::milliseconds schema_agreement_timeout{10000};
     std::size_t max_frame_size = protocol::default_max_frame_body;
+    // Called on the session's strand after every attempt (see metrics.hpp): must be cheap and
+    // must not block. Empty: nothing is called.
+    attempt_observer request_observer;
 };
 
 }  // namespace cql

@@ -79,6 +79,7 @@ const session_config& session::config() const noexcept { return impl_->config();
 diagnostics session::last_error() const { return impl_->last_error(); }
 std::vector<host_info> session::hosts() const { return impl_->snapshot(); }
 protocol::protocol_version session::protocol_version() const noexcept { return impl_->version(); }
+metrics_snapshot session::metrics() const { return impl_->metrics(); }
 std::vector<std::string> session::replicas(const std::string& keyspace, std::int64_t token) const {
     return impl_->replica_labels(keyspace, token);
 }

@@ -20,6 +20,7 @@
 #include "cql/config.hpp"
 #include "cql/detail/unique_function.hpp"
 #include "cql/error.hpp"
+#include "cql/metrics.hpp"
 #include "cql/result.hpp"
 #include "cql/statement.hpp"
 
@@ -111,6 +112,11 @@ public:
     // A snapshot of the nodes (call from the session's executor, or when it is idle).
     std::vector<host_info> hosts() const;
     protocol::protocol_version protocol_version() const noexcept;
+    // Counters, errors by kind and each node's latency histogram (metrics.hpp). Safe from any
+    // thread, at any time: the session writes them on its strand without locking, and this reads
+    // them (relaxed atomics), so a snapshot taken while statements run may be a few attempts behind
+    // in one field compared with another.
+    metrics_snapshot metrics() const;
     // The nodes ("ip:port") that hold the partition with this token in keyspace, as the session
     // computed them from the ring and the keyspace's replication; empty if unknown. For diagnostics
     // and tests; call from the session's executor.

@@ -57,6 +57,7 @@ asio::awaitable<std::error_code> connection::open() {
         co_return ec;
     }
     open_ = true;
+    if (opts_.counters) ++opts_.counters->connections_opened;
     last_write_ = std::chrono::steady_clock::now();
     auto self = shared_from_this();
     asio::co_spawn(strand_, [self]() { return self->reader(); }, asio::detached);
@@ -114,6 +115,7 @@ asio::awaitable<std::error_code> connection::run_handshake(handshake& hs) {
         switch (act.next) {
         case handshake::step::write:
             co_await transport_->write_all(asio::buffer(act.bytes.data(), act.bytes.size()), ec);
+            if (!ec && opts_.counters) opts_.counters->bytes_out += act.bytes.size();
             act = ec ? hs.on_io_error(ec) : hs.on_written();
             break;
         case handshake::step::read: {
@@ -198,6 +200,7 @@ std::span<std::uint8_t> connection::prepare_read(std::size_t n) {
 }
 
 void connection::commit_read(std::size_t n) {
+    if (opts_.counters) opts_.counters->bytes_in += n;
     if (segments_) segments_->commit(n);
     else reader_.commit(n);
 }
@@ -247,6 +250,7 @@ asio::awaitable<void> connection::writer() {
                 break;
             }
             queue_.commit_write(n);
+            if (opts_.counters) opts_.counters->bytes_out += n;
             last_write_ = std::chrono::steady_clock::now();
             continue;
         }
@@ -270,7 +274,10 @@ asio::awaitable<void> connection::sweeper() {
         expired_.clear();
         streams_.expired(now, expired_);
         for (auto id : expired_)
-            if (auto r = streams_.orphan(id)) r->complete(make_error_code(client_errc::request_timeout), frame{});
+            if (auto r = streams_.orphan(id)) {
+                if (opts_.counters) ++opts_.counters->orphaned_ids;
+                r->complete(make_error_code(client_errc::request_timeout), frame{});
+            }
         if (static_cast<int>(streams_.orphan_count()) > opts_.max_orphans) {
             message_ = std::to_string(streams_.orphan_count()) + " requests timed out without an answer";
             close(make_error_code(client_errc::too_many_orphans));

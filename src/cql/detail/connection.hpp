@@ -14,6 +14,7 @@
 
 #include "cql/detail/handshake.hpp"
 #include "cql/detail/request.hpp"
+#include "cql/detail/strand_counter.hpp"
 #include "cql/detail/stream_table.hpp"
 #include "cql/detail/transport.hpp"
 #include "cql/detail/write_queue.hpp"
@@ -33,6 +34,8 @@ struct connection_options {
     int max_orphans = 256;
     std::chrono::milliseconds heartbeat_interval{30000};
     std::size_t max_frame_size = protocol::default_max_frame_body;
+    // The session's counters (bytes, orphans, opens); null: not counted. Written on the strand.
+    std::shared_ptr<connection_counters> counters;
 };
 
 class connection : public std::enable_shared_from_this<connection> {

@@ -5,16 +5,18 @@
 
 #include <cstdint>
 
+#include "cql/detail/strand_counter.hpp"
+
 namespace cql::detail {
 
-// Kept on the session's strand (one writer): plain integers.
+// Written on the session's strand (one writer), read by session::metrics() from any thread.
 struct session_counters {
-    std::uint64_t requests = 0;                // statements executed (each counted once)
-    std::uint64_t retries = 0;                 // attempts after the first, on the same or another host
-    std::uint64_t speculative_executions = 0;  // extra attempts started while one was in flight
-    std::uint64_t timeouts = 0;                // attempts that hit the client-side request timeout
-    std::uint64_t reprepares = 0;              // UNPREPARED answered by preparing again
-    std::uint64_t cancelled = 0;               // statements cancelled by their caller
+    strand_counter requests;                // statements executed (each counted once)
+    strand_counter retries;                 // attempts after the first, on the same or another host
+    strand_counter speculative_executions;  // extra attempts started while one was in flight
+    strand_counter timeouts;                // attempts that hit the client-side request timeout
+    strand_counter reprepares;              // UNPREPARED answered by preparing again
+    strand_counter cancelled;               // statements cancelled by their caller
 };
 
 }  // namespace cql::detail

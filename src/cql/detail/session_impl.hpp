@@ -19,6 +19,7 @@
 #include "cql/detail/prepared_info.hpp"
 #include "cql/detail/refresh_queue.hpp"
 #include "cql/detail/session_counters.hpp"
+#include "cql/detail/session_metrics.hpp"
 #include "cql/detail/token_ring.hpp"
 #include "cql/retry_policy.hpp"
 #include "cql/session.hpp"
@@ -41,6 +42,8 @@ public:
     const session_config& config() const noexcept { return cfg_; }
     diagnostics last_error() const { return last_error_; }
     std::vector<host_info> snapshot() const;
+    // Any thread (see session_metrics.hpp).
+    metrics_snapshot metrics() const;
     std::vector<std::string> replica_labels(const std::string& keyspace, std::int64_t token);
     // Read by execute() on the caller's thread (to route a bound statement) while the strand may set it.
     protocol::protocol_version version() const noexcept { return version_.load(std::memory_order_relaxed); }
@@ -125,6 +128,7 @@ private:
     std::minstd_rand rng_{std::random_device{}()};
     diagnostics last_error_;
     session_counters counters_;
+    metrics_state metrics_;
 };
 
 }  // namespace cql::detail

@@ -448,6 +448,7 @@ asio::awaitable<void> session_impl::reconnect_control() {
             if (!h->removed && h->in_use && h->index != control_host_) candidates.push_back(h->endpoint);
         candidates.push_back(hosts_[control_host_]->endpoint);
         if (!co_await open_control(candidates)) {
+            ++metrics_.reconnects();
             if (!co_await refresh_topology()) co_await refresh_keyspaces();
             co_return;
         }

@@ -19,6 +19,7 @@ connection_options session_impl::connection_opts() const {
     o.max_orphans = std::max(1, cfg_.max_orphans_per_connection);
     o.heartbeat_interval = cfg_.heartbeat_interval;
     o.max_frame_size = cfg_.max_frame_size;
+    o.counters = metrics_.connections();
     return o;
 }
 
@@ -72,12 +73,17 @@ asio::awaitable<void> session_impl::open_pool_connection(std::size_t host_index)
         co_return;
     }
     h.reconnect.attempt_done(true, h.open_connections() + 1, 0);
+    if (auto& stats = metrics_.host(h.index, h.label); stats.lost > 0) {
+        --stats.lost;
+        ++metrics_.reconnects();
+    }
     h.up = true;
     std::weak_ptr<session_impl> weak = shared_from_this();
     c->on_closed = [weak, host_index](std::error_code) {
         auto s = weak.lock();
         if (!s || s->closed_) return;
         host& hh = *s->hosts_[host_index];
+        ++s->metrics_.host(host_index, hh.label).lost;
         s->apply_reconnect(hh, hh.reconnect.connection_closed(hh.open_connections(), s->jitter()));
     };
     h.pool.push_back(std::move(c));
