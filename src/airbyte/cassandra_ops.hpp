@@ -58,6 +58,8 @@ public:
     // Statements sent again after a transient failure, and the last such failure.
     std::uint64_t retried();
     std::optional<op_error> last_retried_failure();
+    // The client's counters and latencies so far (any thread).
+    cql::metrics_snapshot metrics() const { return db_.metrics(); }
 
     // Writes statements for every row a SELECT returns: row_to_statements appends those for the
     // i-th row of a page (none: the row is skipped). Pages of 5000, writes pipelined, idempotent.

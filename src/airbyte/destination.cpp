@@ -12,6 +12,7 @@
 #include "airbyte/json.hpp"
 #include "airbyte/line_reader.hpp"
 #include "airbyte/message_scanner.hpp"
+#include "airbyte/metrics_log.hpp"
 #include "airbyte/names.hpp"
 #include "airbyte/schema_ops.hpp"
 #include "airbyte/staging.hpp"
@@ -75,6 +76,7 @@ private:
     int fail(failure_type type, const std::string& message) {
         out_.trace_error(type, message);
         out_.log("ERROR", message);
+        out_.log("INFO", describe_client_metrics(db_.metrics()));  // what the client met on the way
         return 1;
     }
     int fail(const op_error& e) { return fail(classify(e.ec), e.message); }
@@ -420,6 +422,7 @@ void write_job::progress(bool final) {
                   static_cast<double>(input_bytes_) / secs / 1e6);
     out_.log("INFO", std::string(final ? "done: " : "progress: ") + rate + (per_stream.empty() ? "" : "; " + per_stream) +
                          "; " + std::to_string(states_emitted_) + " states emitted" + retries);
+    if (final) out_.log("INFO", describe_client_metrics(db_.metrics()));
 }
 
 std::optional<std::string> write_job::read_input(int fd) {
