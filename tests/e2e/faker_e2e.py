@@ -27,6 +27,7 @@ import collections
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -212,6 +213,28 @@ def check_output(out_lines: list[str], expected: InputModel, what: str) -> list[
     return states
 
 
+def check_client_metrics(out_lines: list[str], records: int, what: str) -> None:
+    """The end-of-sync LOG INFO line with the client's metrics: one, with at least a request per record
+    (each record is one INSERT), bytes both ways, no error, and a latency for the node."""
+    lines = []
+    for line in out_lines:
+        m = json.loads(line)
+        if m.get("type") == "LOG" and m["log"]["message"].startswith("client metrics: "):
+            lines.append(m["log"])
+    if len(lines) != 1 or lines[0]["level"] != "INFO":
+        raise Failure(f"{what}: expected one LOG INFO 'client metrics: ...' line, got {lines}")
+    text = lines[0]["message"]
+    found = re.match(r"client metrics: (\d+) requests, (\d+) retries, .* (\d+) bytes sent, (\d+) bytes received; errors: (.*?);", text)
+    if not found:
+        raise Failure(f"{what}: the client metrics line does not read as expected: {text}")
+    requests, retries, sent, received = (int(found.group(i)) for i in range(1, 5))
+    if requests < records or sent == 0 or received == 0:
+        raise Failure(f"{what}: implausible client metrics for {records} records: {text}")
+    if found.group(5) != "none" or not re.search(r": \d+ attempts, p50 [0-9.]+ ms, p99 [0-9.]+ ms", text):
+        raise Failure(f"{what}: client metrics with errors or without a node's latencies: {text}")
+    log(f"{what}: {text}")
+
+
 # ------------------------------------------------------------------------------------------------
 # Cassandra, through cassandra-driver.
 
@@ -384,6 +407,7 @@ def step_faker(work: Work, node: Node) -> None:
         model = InputModel(in_lines)
         states = check_output(out_lines, model, "faker-append")
         log(f"faker-append: {len(states)} states echoed in order with their record counts")
+        check_client_metrics(out_lines, len(model.records), "faker-append")
         per_stream = collections.Counter(r[0][1] for r in model.records)
         if per_stream["users"] != count or per_stream["products"] == 0 or per_stream["purchases"] == 0:
             raise Failure(f"faker-append: unexpected source output {dict(per_stream)}")
