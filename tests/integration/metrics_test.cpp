@@ -2,13 +2,20 @@
 // in its kind, bytes both ways, one histogram entry per attempt) and the observer sees every attempt.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "client_fixture.hpp"
 #include "cql/metrics.hpp"
+#include "e2e/process.hpp"
+
+#ifndef TOOLS_DIR
+#error "TOOLS_DIR (the repository's tools/) must be defined"
+#endif
 
 namespace cql::test {
 namespace {
@@ -81,6 +88,80 @@ TEST(Metrics, SnapshotMatchesWhatWasSent) {
             EXPECT_EQ(bad, 1u);
         }
     }
+}
+
+bool accepts(std::uint16_t port) {
+    asio::io_context io;
+    asio::ip::tcp::socket sock(io);
+    std::error_code ec;
+    sock.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+    return !ec;
+}
+
+int proxy_ctl(e2e::temp_dir& dir, std::uint16_t control, const std::string& command) {
+    e2e::child c({TOOLS_DIR "/fault-proxy", "ctl", "127.0.0.1:" + std::to_string(control), command}, "/dev/null",
+                 dir.file("ctl.err"));
+    auto st = c.wait(std::chrono::seconds(30));
+    return st.exited ? st.code : -1;
+}
+
+// Faults a real node does not make, from tools/fault-proxy between the session and the node: answers
+// held back (a timeout, its stream id orphaned until the late answer) and every connection reset
+// (the pool and the control connection reopened).
+TEST(Metrics, TimeoutsOrphansAndReconnectsThroughTheFaultProxy) {
+    auto env = node_env::from_environment();
+    e2e::temp_dir dir;
+    std::mt19937 rng(std::random_device{}());
+    const auto port = static_cast<std::uint16_t>(20000 + rng() % 20000);
+    const auto control = static_cast<std::uint16_t>(port + 1);
+    e2e::child proxy({TOOLS_DIR "/fault-proxy", "--listen", "127.0.0.1:" + std::to_string(port), "--upstream",
+                      env.host + ":" + std::to_string(env.port), "--control", "127.0.0.1:" + std::to_string(control)},
+                     "/dev/null", dir.file("proxy.err"));
+    for (int i = 0; i < 100 && !accepts(port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_TRUE(accepts(port)) << "tools/fault-proxy does not listen on " << port;
+
+    auto cfg = env_config();
+    cfg.contact_points = {"127.0.0.1:" + std::to_string(port)};
+    cfg.request_timeout = std::chrono::milliseconds(500);
+    cfg.reconnect_base_delay = std::chrono::milliseconds(20);
+    cfg.reconnect_max_delay = std::chrono::milliseconds(200);
+    blocking_session db(cfg);
+    ASSERT_FALSE(db.connect()) << db.last_error().message;
+    const statement probe("SELECT release_version FROM system.local");
+    run(db, probe);
+    const auto before = db.metrics();
+
+    // No answer comes back while the proxy holds them: the statement times out, its id is orphaned.
+    ASSERT_EQ(proxy_ctl(dir, control, R"({"cmd": "stall", "seconds": null, "dir": "s2c"})"), 0);
+    std::error_code ec;
+    db.execute(probe, ec);
+    EXPECT_EQ(ec, client_errc::request_timeout) << ec.message();
+    ASSERT_EQ(proxy_ctl(dir, control, R"({"cmd": "unstall"})"), 0);
+    const auto stalled = db.metrics();
+    EXPECT_GE(stalled.timeouts - before.timeouts, 1u);
+    EXPECT_GE(stalled.errors_of(error_kind::request_timeout) - before.errors_of(error_kind::request_timeout), 1u);
+    EXPECT_GE(stalled.orphaned_ids - before.orphaned_ids, 1u);
+
+    // Every connection reset: statements work again once the pool has reconnected.
+    ASSERT_EQ(proxy_ctl(dir, control, R"({"cmd": "reset"})"), 0);
+    bool ok = false;
+    for (int i = 0; i < 200 && !ok; ++i) {
+        db.execute(probe, ec);
+        ok = !ec;
+        if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(ok) << ec.message();
+    // The control connection reopens on its own schedule: wait for it (or for the pool's) to count.
+    auto after = db.metrics();
+    for (int i = 0; i < 200 && after.reconnects == before.reconnects; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        after = db.metrics();
+    }
+    EXPECT_GE(after.reconnects - before.reconnects, 1u);
+    EXPECT_GE(after.connections_opened - before.connections_opened, after.reconnects - before.reconnects);
+    EXPECT_GT(after.bytes_in, stalled.bytes_in);
+    proxy.kill(SIGTERM);
+    proxy.wait(std::chrono::seconds(10));
 }
 
 }  // namespace

@@ -20,6 +20,7 @@ public:
         add(1);
         return *this;
     }
+    void operator++(int) noexcept { add(1); }
     strand_counter& operator+=(std::uint64_t n) noexcept {
         add(n);
         return *this;
