@@ -205,6 +205,9 @@ struct session_impl::statement_run final : work, std::enable_shared_from_this<st
     class attempt_request final : public request {
     public:
         attempt_request(std::shared_ptr<statement_run> run, std::uint32_t id) : run_(std::move(run)), id_(id) {}
+        ~attempt_request() override {
+            if (run_) run_->forget(this);  // destroyed uncompleted: the run must not touch it
+        }
         void complete(std::error_code ec, protocol::frame&& response) override {
             run_->forget(this);
             auto ex = run_->session->strand_;
