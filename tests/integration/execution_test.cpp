@@ -108,3 +108,38 @@ TEST(Execution, StatementTimeoutOverridesTheSessionsAndEndsASlowStatement) {
     ASSERT_FALSE(ec) << ec.message() << ": " << r.diag.message;
     EXPECT_GT(r.size(), 10u);
 }
+
+TEST(Execution, AFullWaitQueueFailsAtOnceWithTooManyRequests) {
+    auto cfg = env_config();
+    cfg.connections_per_host = 1;
+    cfg.max_requests_per_connection = 1;
+    cfg.max_waiting_requests = 1;  // one in flight and one waiting: the third is refused
+    asio::io_context io;
+    session s(io.get_executor(), cfg);
+    std::optional<std::error_code> connected;
+    s.async_connect([&](std::error_code ec) { connected = ec; });
+    while (!connected) io.run_one();
+    ASSERT_FALSE(*connected) << s.last_error().message;
+    // Started together before the io_context runs: they reach the connection in this order.
+    std::vector<std::optional<std::pair<std::error_code, std::string>>> got(4);
+    for (auto& g : got)
+        s.async_execute(statement("SELECT release_version FROM system.local"),
+                        [&g](std::error_code ec, result r) { g.emplace(ec, r.diag.message); });
+    auto all_done = [&] {
+        for (auto& g : got)
+            if (!g) return false;
+        return true;
+    };
+    while (!all_done()) io.run_one();
+    EXPECT_FALSE(got[0]->first) << got[0]->second;
+    EXPECT_FALSE(got[1]->first) << got[1]->second;
+    for (std::size_t i = 2; i < got.size(); ++i) {
+        EXPECT_EQ(got[i]->first, client_errc::too_many_requests) << i << ": " << got[i]->first.message();
+        EXPECT_NE(got[i]->second.find("request queue full"), std::string::npos) << got[i]->second;
+    }
+    // Once the queue drains, statements go through again.
+    std::optional<std::error_code> later;
+    s.async_execute(statement("SELECT release_version FROM system.local"), [&](std::error_code ec, result) { later = ec; });
+    while (!later) io.run_one();
+    EXPECT_FALSE(*later) << later->message();
+}
