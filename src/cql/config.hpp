@@ -55,6 +55,9 @@ struct session_config {
 
     consistency default_consistency = consistency::local_quorum;
     std::chrono::milliseconds connect_timeout{5000};
+    // One attempt of a statement, from the moment it is queued on a connection; also how long a
+    // statement waits for a connection when no node of its plan has one open. A statement with a
+    // statement_options::timeout has that deadline for all of it instead.
     std::chrono::milliseconds request_timeout{12000};
     int connections_per_host = 1;
     int max_requests_per_connection = 2048;  // stream ids in use at once, 1..32768
@@ -62,8 +65,21 @@ struct session_config {
     std::chrono::milliseconds heartbeat_interval{30000};
     std::chrono::milliseconds reconnect_base_delay{200};
     std::chrono::milliseconds reconnect_max_delay{30000};
-    // Attempts per idempotent statement (the first one included).
+    // Requests that may wait on one connection beyond the max_requests_per_connection in flight,
+    // and statements that may wait for a connection to open. When every node of a statement's plan
+    // is that full, the statement fails at once with client_errc::too_many_requests (back-pressure)
+    // instead of queueing without bound.
+    int max_waiting_requests = 8192;
+    // Attempts per idempotent statement (the first one included); speculative ones are apart.
     int max_attempts = 3;
+    // Speculative execution (idempotent statements only; off by default): while an attempt has not
+    // answered after `delay`, the statement is also sent to the next node of its plan, up to
+    // max_executions extra times (1..7). The first answer wins; the others are ignored.
+    struct speculative_execution_options {
+        bool enabled = false;
+        std::chrono::milliseconds delay{100};
+        int max_executions = 1;
+    } speculative_execution;
     // What to do after a failed attempt; empty: cql::classify (retry_policy.hpp), the default rules.
     retry_policy retry;
     std::chrono::milliseconds schema_agreement_timeout{10000};

@@ -27,6 +27,7 @@ public:
         case client_errc::request_too_large: return "request exceeds the maximum frame size";
         case client_errc::server_error: return "the node answered with an error";
         case client_errc::tls_handshake_interrupted: return "the connection was cut during the TLS handshake";
+        case client_errc::too_many_requests: return "request queue full: too many requests wait for a connection or a stream id";
         }
         return "unknown cql.client error " + std::to_string(ev);
     }

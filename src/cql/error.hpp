@@ -28,6 +28,7 @@ enum class client_errc {
     request_too_large,             // the encoded request exceeds the frame size limit
     server_error,                  // the node answered with an ERROR frame (details in the message)
     tls_handshake_interrupted,     // the peer reset or closed the connection during the TLS handshake
+    too_many_requests,             // back-pressure: too many requests already wait for a stream id or a connection
 };
 
 const std::error_category& client_category() noexcept;

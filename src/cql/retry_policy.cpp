@@ -34,7 +34,7 @@ failure_kind kind_of(std::error_code ec) {
         return failure_kind::config;
     if (ec == client_errc::no_host_available || ec == client_errc::connect_timeout || ec == client_errc::connection_closed ||
         ec == client_errc::request_timeout || ec == client_errc::too_many_orphans ||
-        ec == client_errc::schema_agreement_timeout || ec == client_errc::tls_handshake_interrupted ||
+        ec == client_errc::too_many_requests || ec == client_errc::schema_agreement_timeout || ec == client_errc::tls_handshake_interrupted ||
         ec == server_errc::unavailable || ec == server_errc::overloaded || ec == server_errc::is_bootstrapping ||
         ec == server_errc::write_timeout || ec == server_errc::read_timeout || ec == server_errc::write_failure ||
         ec == server_errc::truncate_error)

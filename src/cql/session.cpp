@@ -85,10 +85,14 @@ std::vector<std::string> session::replicas(const std::string& keyspace, std::int
 }
 
 void session::connect_impl(detail::done_callback cb) { impl_->connect(std::move(cb)); }
-void session::execute_impl(statement st, detail::result_callback cb) { impl_->execute(std::move(st), std::move(cb)); }
-void session::execute_impl(bound_statement st, detail::result_callback cb) { impl_->execute(std::move(st), std::move(cb)); }
-void session::execute_impl(std::shared_ptr<const bound_statement> st, detail::result_callback cb) {
-    impl_->execute(std::move(st), std::move(cb));
+void session::execute_impl(statement st, detail::result_callback cb, asio::cancellation_slot slot) {
+    impl_->execute(std::move(st), std::move(cb), slot);
+}
+void session::execute_impl(bound_statement st, detail::result_callback cb, asio::cancellation_slot slot) {
+    impl_->execute(std::move(st), std::move(cb), slot);
+}
+void session::execute_impl(std::shared_ptr<const bound_statement> st, detail::result_callback cb, asio::cancellation_slot slot) {
+    impl_->execute(std::move(st), std::move(cb), slot);
 }
 void session::prepare_impl(std::string query, detail::prepared_callback cb) { impl_->prepare(std::move(query), std::move(cb)); }
 void session::wait_schema_agreement_impl(detail::result_callback cb) { impl_->wait_schema_agreement(std::move(cb)); }

@@ -75,6 +75,9 @@ public:
     // Runs a cql::statement or a cql::bound_statement; completes with (error_code, result). A
     // shared_ptr<const bound_statement> is read in place, never copied: for a caller that keeps the
     // statement to send it again (e.g. retries of its own); it must not change until completion.
+    // Cancellation: the token's cancellation slot (asio::bind_cancellation_slot, asio::cancel_after,
+    // awaitable operators), terminal or partial, ends the statement with
+    // asio::error::operation_aborted; an attempt in flight is abandoned (it may still run on the node).
     template <class Statement, class Token>
         requires(std::same_as<Statement, statement> || std::same_as<Statement, bound_statement> ||
                  std::same_as<Statement, std::shared_ptr<const bound_statement>>)
@@ -82,9 +85,18 @@ public:
         return asio::async_initiate<Token, void(std::error_code, result)>(
             [this](auto handler, Statement st) {
                 auto ex = executor();
-                execute_impl(std::move(st), [h = std::move(handler), ex](std::error_code ec, result r) mutable {
-                    detail::complete_later(ex, std::move(h), ec, std::move(r));
-                });
+                auto slot = asio::get_associated_cancellation_slot(handler);
+                execute_impl(
+                    std::move(st),
+                    [h = std::move(handler), ex, slot](std::error_code ec, result r) mutable {
+                        auto hex = asio::get_associated_executor(h, ex);
+                        // The slot is cleared on the handler's executor, where its signal is emitted.
+                        asio::post(hex, [h = std::move(h), slot, ec, r = std::move(r)]() mutable {
+                            if (slot.is_connected()) slot.clear();
+                            std::move(h)(ec, std::move(r));
+                        });
+                    },
+                    slot);
             },
             token, std::move(st));
     }
@@ -124,9 +136,10 @@ public:
 
     // The callback flavours the templates above use; also usable directly.
     void connect_impl(detail::done_callback cb);
-    void execute_impl(statement st, detail::result_callback cb);
-    void execute_impl(bound_statement st, detail::result_callback cb);
-    void execute_impl(std::shared_ptr<const bound_statement> st, detail::result_callback cb);
+    // slot: connected, it cancels the statement (see async_execute).
+    void execute_impl(statement st, detail::result_callback cb, asio::cancellation_slot slot = {});
+    void execute_impl(bound_statement st, detail::result_callback cb, asio::cancellation_slot slot = {});
+    void execute_impl(std::shared_ptr<const bound_statement> st, detail::result_callback cb, asio::cancellation_slot slot = {});
     void prepare_impl(std::string query, detail::prepared_callback cb);
     // Waits until every node the session believes up reports the control node's schema version, for
     // at most schema_agreement_timeout: for a caller whose schema change completed with

@@ -1,7 +1,8 @@
 // Statements: a CQL string with values, or a prepared statement bound to values; and the options
-// that travel with them (consistency, paging, idempotence, timestamp).
+// that travel with them (consistency, paging, idempotence, timestamp, timeout).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -22,6 +23,10 @@ struct statement_options {
     // unavailable node, or a broken connection.
     bool idempotent = false;
     std::optional<std::int64_t> timestamp;  // microseconds since the epoch (USING TIMESTAMP)
+    // A deadline for the whole statement (retries, backoffs and speculative attempts included),
+    // instead of session_config::request_timeout per attempt; past it the statement fails with
+    // client_errc::request_timeout (what is still in flight is abandoned: its late answer is dropped).
+    std::optional<std::chrono::milliseconds> timeout;
 };
 
 // A statement sent as text. Values bind to '?' markers in order; their types are given with them,

@@ -5,6 +5,7 @@
 #include "cql/detail/murmur3.hpp"
 #include "cql/detail/routing_key.hpp"
 #include "cql/detail/load_balancing.hpp"
+#include "cql/detail/execute_op.hpp"
 #include "cql/detail/session_impl.hpp"
 #include "cql/retry_policy.hpp"
 #include "protocol/requests.hpp"
@@ -193,41 +194,340 @@ void adopt_result_shape(const prepared_info& info, const std::shared_ptr<const p
 
 }  // namespace
 
-asio::awaitable<std::error_code> session_impl::reprepare(const std::shared_ptr<connection>& c, work& w) {
-    const auto& info = *w.bound().prepared.info();
-    std::vector<std::uint8_t> bytes;
-    if (auto ec = protocol::encode_request(bytes, c->version(), 0, protocol::prepare_request{info.query})) co_return ec;
-    auto got = co_await send(c, std::move(bytes));
-    if (got.ec) co_return got.ec;
-    protocol::response r;
-    if (auto ec = protocol::decode_response(got.response, r)) co_return ec;
-    if (auto* err = std::get_if<protocol::error_response>(&r.body)) {
-        w.diag.message = err->message;
-        w.diag.server_error = *err;
-        co_return err->error_code();
+// One statement in execution: its work (values, encoding), the state machine, the timers it may arm
+// and the attempts it has out; one allocation per statement. The machine decides, this carries out:
+// connections, timers, decoding, completion. Everything runs on the session's strand.
+struct session_impl::statement_run final : work, std::enable_shared_from_this<statement_run> {
+    using clock = std::chrono::steady_clock;
+
+    // An attempt (or the PREPARE of a re-prepare) on its way through a connection. It completes into
+    // the run through the strand, never inline in the connection.
+    class attempt_request final : public request {
+    public:
+        attempt_request(std::shared_ptr<statement_run> run, std::uint32_t id) : run_(std::move(run)), id_(id) {}
+        ~attempt_request() override {
+            if (run_) run_->forget(this);  // destroyed uncompleted: the run must not touch it
+        }
+        void complete(std::error_code ec, protocol::frame&& response) override {
+            run_->forget(this);
+            auto ex = run_->session->strand_;
+            asio::post(ex, [run = std::move(run_), id = id_, ec, f = std::move(response)]() mutable {
+                run->on_answer(id, ec, std::move(f));
+            });
+        }
+
+    private:
+        std::shared_ptr<statement_run> run_;
+        std::uint32_t id_;
+    };
+
+    struct attempt_out {
+        std::uint32_t id = 0;  // 0: a free entry
+        bool prepare = false;
+        attempt_request* req = nullptr;  // while the connection holds it
+        host* h = nullptr;
+        std::shared_ptr<connection> conn;
+        clock::time_point sent_at{};
+    };
+
+    explicit statement_run(std::shared_ptr<session_impl> s)
+        : session(std::move(s)),
+          timers{asio::steady_timer(session->strand_), asio::steady_timer(session->strand_),
+                 asio::steady_timer(session->strand_), asio::steady_timer(session->strand_)} {}
+
+    void begin();
+    void cancel();
+    void pump(protocol::response* answer = nullptr, const std::shared_ptr<connection>* from = nullptr);
+    void complete(std::error_code ec, result r) {
+        finished = true;
+        r.diag = std::move(diag);
+        auto done = std::move(cb);
+        done(ec, std::move(r));
     }
-    // v5: the statement may come back with another result metadata id (the table changed meanwhile).
-    auto* res = std::get_if<protocol::result>(&r.body);
-    if (auto* prep = res ? std::get_if<protocol::prepared_result>(res) : nullptr; prep && c->version() >= protocol::protocol_version::v5)
-        info.result = shape_of(std::move(prep->result_metadata_id), std::move(prep->result_metadata));
-    co_return std::error_code{};
+
+    std::shared_ptr<session_impl> session;
+    execute_op op;
+    std::vector<host*> plan;
+    std::array<asio::steady_timer, timer_slot_count> timers;
+    std::array<attempt_out, 10> out;  // the machine keeps at most 8 attempts out, plus a PREPARE
+    bool waits_for_connection = false;
+    bool finished = false;
+
+private:
+    void forget(attempt_request* r) {
+        for (auto& o : out)
+            if (o.req == r) o.req = nullptr;
+    }
+    void on_answer(std::uint32_t id, std::error_code ec, protocol::frame&& f);
+    void on_prepared(attempt_out& o, std::error_code ec, protocol::frame&& f);
+    void send(const execute_action& a);
+    void reprepare(const execute_action& a);
+    void arm(const execute_action& a);
+    void finish(const execute_action& a, protocol::response* answer, const std::shared_ptr<connection>* from);
+    attempt_out* launch(const execute_action& a, bool prepare, host& h, std::shared_ptr<connection> conn, std::vector<std::uint8_t> bytes);
+    attempt_out* find(std::uint32_t id) {  // 0: a free entry
+        for (auto& o : out)
+            if (o.id == id) return &o;
+        return nullptr;
+    }
+};
+
+void session_impl::statement_run::begin() {
+    if (finished) return;  // cancelled before it started
+    auto& s = *session;
+    if (!s.connected_ || s.closed_) {
+        diag.message = s.closed_ ? "the session is closed" : "the session is not connected";
+        return complete(make_error_code(s.closed_ ? client_errc::connection_closed : client_errc::no_host_available), {});
+    }
+    ++s.counters_.requests;
+    plan = s.query_plan(token, keyspace);
+    execute_settings es;
+    es.idempotent = options().idempotent;
+    es.max_attempts = s.cfg_.max_attempts;
+    es.can_reprepare = is_bound;
+    // A statement's own timeout bounds all of it; else request_timeout bounds each attempt (at the
+    // connection) and a wait for a connection.
+    es.timeout = options().timeout.value_or(std::chrono::milliseconds(0));
+    es.connection_wait = s.cfg_.request_timeout;
+    if (s.cfg_.speculative_execution.enabled) {
+        es.speculative_delay = std::max(s.cfg_.speculative_execution.delay, std::chrono::milliseconds(1));
+        es.max_speculative = s.cfg_.speculative_execution.max_executions;
+    }
+    es.policy = &s.cfg_.retry;
+    op.start(plan.size(), es);
+    pump();
+}
+
+void session_impl::statement_run::cancel() {
+    if (finished) return;
+    op.cancel();
+    pump();
+}
+
+void session_impl::statement_run::pump(protocol::response* answer, const std::shared_ptr<connection>* from) {
+    while (auto a = op.next()) {
+        switch (a.what) {
+        case execute_action::kind::send: send(a); break;
+        case execute_action::kind::reprepare: reprepare(a); break;
+        case execute_action::kind::wait: arm(a); break;
+        case execute_action::kind::replan:
+            plan = session->query_plan(token, keyspace);
+            op.on_replanned(plan.size());
+            break;
+        case execute_action::kind::finish: return finish(a, answer, from);
+        case execute_action::kind::none: break;
+        }
+    }
+}
+
+session_impl::statement_run::attempt_out* session_impl::statement_run::launch(const execute_action& a, bool prepare, host& h,
+                                                                              std::shared_ptr<connection> conn,
+                                                                              std::vector<std::uint8_t> bytes) {
+    auto* o = find(0);
+    if (!o) return nullptr;
+    auto r = std::make_unique<attempt_request>(shared_from_this(), a.attempt);
+    r->frame = std::move(bytes);
+    // With a timeout of its own the statement's deadline ends the attempt (and abandons it, see
+    // finish()); without, request_timeout bounds each attempt from the moment it is queued.
+    const auto per_attempt = session->cfg_.request_timeout;
+    if (!options().timeout && per_attempt.count() > 0) r->deadline = clock::now() + per_attempt;
+    *o = attempt_out{a.attempt, prepare, r.get(), &h, conn, clock::now()};
+    conn->send(std::move(r));  // may complete at once (closed meanwhile): forget() runs first
+    return o;
+}
+
+void session_impl::statement_run::send(const execute_action& a) {
+    auto& s = *session;
+    if (s.closed_) return op.abort(make_error_code(client_errc::connection_closed), finish_cause::failed);
+    host& h = *plan[a.host];
+    auto conn = h.least_busy();
+    if (!conn) {
+        s.schedule_reconnect(h);
+        return op.on_no_connection(a.attempt);
+    }
+    // Back-pressure: beyond every stream id in use, this many may wait on a connection.
+    const auto bound = static_cast<std::size_t>(std::max(1, s.cfg_.max_requests_per_connection)) +
+                       static_cast<std::size_t>(std::max(0, s.cfg_.max_waiting_requests));
+    if (conn->load() >= bound) return op.on_no_connection(a.attempt, true);
+    std::vector<std::uint8_t> bytes;
+    if (auto ec = s.encode(*this, *conn, bytes)) return op.abort(ec);
+    ++h.requests_sent;
+    ++diag.attempts;
+    diag.host = h.label;
+    if (a.retry) ++s.counters_.retries;
+    if (a.speculative) ++s.counters_.speculative_executions;
+    if (!launch(a, false, h, std::move(conn), std::move(bytes))) op.abort(make_error_code(client_errc::too_many_requests));
+}
+
+void session_impl::statement_run::reprepare(const execute_action& a) {
+    auto& s = *session;
+    host& h = *plan[a.host];
+    auto conn = h.least_busy();
+    if (!conn) return op.on_reprepared(make_error_code(client_errc::connection_closed));
+    std::vector<std::uint8_t> bytes;
+    const auto& info = *bound().prepared.info();
+    if (auto ec = protocol::encode_request(bytes, conn->version(), 0, protocol::prepare_request{info.query}))
+        return op.on_reprepared(ec);
+    ++s.counters_.reprepares;
+    if (!launch(a, true, h, std::move(conn), std::move(bytes))) op.on_reprepared(make_error_code(client_errc::too_many_requests));
+}
+
+void session_impl::statement_run::arm(const execute_action& a) {
+    auto& t = timers[static_cast<std::size_t>(a.slot)];
+    t.expires_after(a.delay);
+    const bool connection_wait = a.slot == timer_slot::connection;
+    if (connection_wait) {
+        auto& waiters = session->connection_waiters_;
+        if (waiters.size() >= static_cast<std::size_t>(std::max(0, session->cfg_.max_waiting_requests)))
+            return op.abort(make_error_code(client_errc::too_many_requests), finish_cause::queue_full);
+        // A pool event cancels it: the wait is over either way.
+        waiters.push_back(std::shared_ptr<asio::steady_timer>(shared_from_this(), &t));
+        waits_for_connection = true;
+    }
+    t.async_wait([self = shared_from_this(), id = a.timer, connection_wait](std::error_code ec) {
+        if (!ec) self->op.on_timer(id);
+        else if (connection_wait) self->op.on_woken(id);  // a pool event (or the end: then ignored)
+        else return;                                      // re-armed, or the statement finished
+        self->pump();
+    });
+}
+
+void session_impl::statement_run::on_answer(std::uint32_t id, std::error_code ec, protocol::frame&& f) {
+    auto* o = find(id);
+    if (!o || finished) return;  // abandoned: a speculative loser, or after the deadline or a cancel
+    if (o->prepare) return on_prepared(*o, ec, std::move(f));
+    auto& s = *session;
+    const auto latency = clock::now() - o->sent_at;
+    host& h = *o->h;
+    const auto conn = std::move(o->conn);
+    *o = {};
+    if (ec) {
+        if (ec == client_errc::request_timeout) ++s.counters_.timeouts;
+        s.record_attempt(h, latency, ec, diag);
+        diag.message = h.label + ": " + (conn->message().empty() ? ec.message() : conn->message());
+        op.on_transport_error(id, ec, diag);
+        return pump();
+    }
+    protocol::response resp;
+    auto bad = protocol::decode_response(f, resp);
+    if (!bad && !std::holds_alternative<protocol::error_response>(resp.body) && !std::holds_alternative<protocol::result>(resp.body))
+        bad = make_error_code(client_errc::protocol_violation);  // e.g. READY or an EVENT on a request's stream
+    const auto* server_err = bad ? nullptr : std::get_if<protocol::error_response>(&resp.body);
+    s.record_attempt(h, latency, bad ? bad : server_err ? server_err->error_code() : std::error_code{}, diag);
+    if (bad) {
+        // A corrupted connection (CQL v4 frames carry no checksum), not an answer: it is closed, and
+        // an idempotent statement goes to the next host like one whose connection broke.
+        diag.message = h.label + " sent an undecodable response: " + bad.message();
+        conn->close(bad);
+        op.on_response(id, answer_kind::undecodable, bad, diag);
+        return pump();
+    }
+    if (server_err) {
+        diag.message = server_err->message;
+        diag.server_error = *server_err;
+        op.on_response(id, answer_kind::error, server_err->error_code(), diag);
+        return pump();
+    }
+    op.on_response(id, answer_kind::result);
+    pump(&resp, &conn);
+}
+
+void session_impl::statement_run::on_prepared(attempt_out& o, std::error_code ec, protocol::frame&& f) {
+    const auto conn = std::move(o.conn);
+    o = {};
+    protocol::response r;
+    if (!ec) ec = protocol::decode_response(f, r);
+    if (!ec) {
+        if (auto* err = std::get_if<protocol::error_response>(&r.body)) {
+            diag.message = err->message;
+            diag.server_error = *err;
+            ec = err->error_code();
+        } else if (auto* res = std::get_if<protocol::result>(&r.body)) {
+            // v5: the statement may come back with another result metadata id (the table changed meanwhile).
+            auto* prep = std::get_if<protocol::prepared_result>(res);
+            if (prep && conn->version() >= protocol::protocol_version::v5)
+                bound().prepared.info()->result = shape_of(std::move(prep->result_metadata_id), std::move(prep->result_metadata));
+        }
+    }
+    op.on_reprepared(ec);
+    pump();
+}
+
+void session_impl::statement_run::finish(const execute_action& a, protocol::response* answer,
+                                         const std::shared_ptr<connection>* from) {
+    auto& s = *session;
+    for (auto& t : timers) t.cancel();
+    if (waits_for_connection) {
+        auto* mine = &timers[static_cast<std::size_t>(timer_slot::connection)];
+        std::erase_if(s.connection_waiters_, [mine](const auto& t) { return t.get() == mine; });
+    }
+    std::error_code ec = a.ec;
+    if (a.cause == finish_cause::cancelled) ec = asio::error::operation_aborted;
+    // For the metrics, an attempt that lost to another's answer was abandoned, not answered.
+    const std::error_code abandoned = ec ? ec : std::error_code(asio::error::operation_aborted);
+    // What is still out is abandoned: its stream id becomes an orphan at the connection's next
+    // sweep and stays taken until the late answer, which nobody reads.
+    for (auto& o : out) {
+        if (o.id == 0) continue;
+        if (o.req) o.req->deadline = clock::time_point::min();
+        if (!o.prepare) {
+            if (a.cause == finish_cause::deadline) ++s.counters_.timeouts;
+            s.record_attempt(*o.h, clock::now() - o.sent_at, abandoned, diag);
+        }
+        o = {};
+    }
+    const auto ms = [](std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; };
+    switch (a.cause) {
+    case finish_cause::answered: break;
+    case finish_cause::cancelled:
+        ++s.counters_.cancelled;
+        diag.message = "the statement was cancelled by its caller";
+        break;
+    case finish_cause::deadline:
+        diag.message = "no answer within " + ms(options().timeout.value_or(s.cfg_.request_timeout)) +
+                       (diag.host.empty() ? "" : " (last sent to " + diag.host + ")");
+        break;
+    case finish_cause::no_host:
+        diag.message = "no node" + (s.local_dc_.empty() ? std::string() : " in datacenter " + s.local_dc_) + " has an open connection";
+        break;
+    case finish_cause::queue_full:
+        diag.message = "request queue full: every node of the plan has " + std::to_string(s.cfg_.max_waiting_requests) +
+                       " requests waiting (session_config::max_waiting_requests)";
+        break;
+    case finish_cause::failed:
+    case finish_cause::aborted: break;
+    }
+    if (ec || !answer || !from) return complete(ec, {});
+    result res;
+    auto resp = std::move(*answer);
+    auto* body = std::get_if<protocol::result>(&resp.body);
+    if (auto* rows = std::get_if<protocol::rows_result>(body)) {
+        if (is_bound) adopt_result_shape(*bound().prepared.info(), sent_shape, *rows);
+        res = result(std::move(*rows), (*from)->version());
+    }
+    res.set_warnings(std::move(resp.extras.warnings));
+    if (auto* sc = std::get_if<protocol::schema_change_event>(body)) {
+        res.set_schema_change(*sc);
+        finished = true;
+        asio::co_spawn(s.strand_, s.after_schema_change(shared_from_this(), *from, std::move(res)), asio::detached);
+        return;
+    }
+    diag.message.clear();
+    complete({}, std::move(res));
+}
+
+// DDL only: wait until the nodes agree on the schema, refresh the keyspaces, then complete.
+asio::awaitable<void> session_impl::after_schema_change(std::shared_ptr<statement_run> run, std::shared_ptr<connection> c, result out) {
+    std::string why;
+    auto agreement = co_await wait_schema_agreement(c, why);
+    co_await refresh_keyspaces();
+    // The change is made even when the nodes have not all taken it yet.
+    run->diag.message = agreement ? why : std::string();
+    run->complete(agreement, std::move(out));
 }
 
 decision session_impl::decide(std::error_code ec, const diagnostics& d, bool idempotent) const {
     return cfg_.retry ? cfg_.retry(ec, d, idempotent) : classify(ec, d, idempotent);
-}
-
-asio::awaitable<void> session_impl::backoff(asio::steady_timer& pause, int attempt) {
-    pause.expires_after(std::chrono::milliseconds(20 << std::min(attempt, 6)));
-    std::error_code ignored;
-    co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-}
-
-asio::awaitable<void> session_impl::wait_for_connection(std::chrono::steady_clock::time_point deadline) {
-    auto t = std::make_shared<asio::steady_timer>(strand_, deadline);
-    connection_waiters_.push_back(t);
-    std::error_code ignored;
-    co_await t->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
 }
 
 void session_impl::wake_connection_waiters() {
@@ -236,163 +536,41 @@ void session_impl::wake_connection_waiters() {
     for (auto& t : waiters) t->cancel();
 }
 
-asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
-    auto finish = [&](std::error_code ec, result r) {
-        r.diag = std::move(w->diag);
-        auto cb = std::move(w->cb);
-        cb(ec, std::move(r));
-    };
-    if (!connected_ || closed_) {
-        w->diag.message = closed_ ? "the session is closed" : "the session is not connected";
-        finish(make_error_code(closed_ ? client_errc::connection_closed : client_errc::no_host_available), {});
-        co_return;
-    }
-    ++counters_.requests;
-    auto plan = query_plan(w->token, w->keyspace);
-    const bool idempotent = w->options().idempotent;
-    const int max_attempts = idempotent ? std::max(1, cfg_.max_attempts) : 1;
-    std::error_code last = make_error_code(client_errc::no_host_available);
-    bool reprepared = false;
-    asio::steady_timer pause(strand_);
-    std::size_t next = 0;
-    const auto wait_until = std::chrono::steady_clock::now() + cfg_.request_timeout;
-    for (int attempt = 0; attempt < max_attempts && !plan.empty();) {
-        // Hosts without an open connection are skipped (and reconnected), not counted as attempts.
-        std::shared_ptr<connection> conn;
-        host* h = nullptr;
-        for (std::size_t k = 0; k < plan.size() && !conn; ++k) {
-            h = plan[(next + k) % plan.size()];
-            conn = h->least_busy();
-            if (!conn) schedule_reconnect(*h);
-            else next = (next + k) % plan.size();
-        }
-        if (!conn) {
-            // Every node of the plan is up but between connections (one just broke and is being
-            // reopened): wait for a connection rather than fail at once. Failing would spend an
-            // attempt (and a caller's retry) on a gap of a few hundred ms, and under repeated resets
-            // most statements would fail that way. A node whose reconnection fails is marked down
-            // (and wakes us): then the plan is empty and the statement fails as before.
-            if (closed_ || std::chrono::steady_clock::now() >= wait_until) break;
-            co_await wait_for_connection(wait_until);
-            plan = query_plan(w->token, w->keyspace);
-            next = 0;
-            continue;
-        }
-        std::vector<std::uint8_t> bytes;
-        if (auto ec = encode(*w, *conn, bytes)) {
-            finish(ec, {});
-            co_return;
-        }
-        ++h->requests_sent;
-        ++attempt;
-        w->diag.attempts = attempt;
-        w->diag.host = h->label;
-        if (attempt > 1) ++counters_.retries;
-        const auto sent_at = std::chrono::steady_clock::now();
-        auto got = co_await send(conn, std::move(bytes));
-        const auto latency = std::chrono::steady_clock::now() - sent_at;
-        if (got.ec) {
-            if (got.ec == client_errc::request_timeout) ++counters_.timeouts;
-            record_attempt(*h, latency, got.ec, w->diag);
-            last = got.ec;
-            w->diag.message = h->label + ": " + (conn->message().empty() ? got.ec.message() : conn->message());
-            const auto d = decide(got.ec, w->diag, idempotent);
-            if (d.action == retry_action::fail) break;
-            if (d.action == retry_action::next_host) next = (next + 1) % plan.size();
-            if (d.backoff) co_await backoff(pause, attempt);
-            continue;
-        }
-        protocol::response resp;
-        auto bad = protocol::decode_response(got.response, resp);
-        if (!bad && !std::holds_alternative<protocol::error_response>(resp.body) &&
-            !std::holds_alternative<protocol::result>(resp.body))
-            bad = make_error_code(client_errc::protocol_violation);  // e.g. READY or an EVENT on a request's stream
-        const auto* server_err = bad ? nullptr : std::get_if<protocol::error_response>(&resp.body);
-        record_attempt(*h, latency, bad ? bad : server_err ? server_err->error_code() : std::error_code{}, w->diag);
-        if (bad) {
-            // A corrupted connection (CQL v4 frames carry no checksum), not an answer: it is closed, and
-            // an idempotent statement goes to the next host like one whose connection broke.
-            last = bad;
-            w->diag.message = h->label + " sent an undecodable response: " + bad.message();
-            conn->close(bad);
-            if (!idempotent) break;
-            next = (next + 1) % plan.size();
-            continue;
-        }
-        if (auto* err = std::get_if<protocol::error_response>(&resp.body)) {
-            last = err->error_code();
-            w->diag.message = err->message;
-            w->diag.server_error = *err;
-            if (err->code == protocol::server_errc::unprepared && w->is_bound && !reprepared) {
-                // The node lost the statement (e.g. it restarted): prepare it there again, then retry once.
-                reprepared = true;
-                ++counters_.reprepares;
-                --attempt;
-                if (auto ec = co_await reprepare(conn, *w)) {
-                    last = ec;
-                    break;
-                }
-                continue;
-            }
-            const auto d = decide(last, w->diag, idempotent);
-            if (d.action == retry_action::fail) break;
-            if (d.action == retry_action::next_host) next = (next + 1) % plan.size();
-            if (d.backoff) co_await backoff(pause, attempt);
-            continue;
-        }
-        result out;
-        auto* res = std::get_if<protocol::result>(&resp.body);
-        if (auto* rows = std::get_if<protocol::rows_result>(res)) {
-            if (w->is_bound) adopt_result_shape(*w->bound().prepared.info(), w->sent_shape, *rows);
-            out = result(std::move(*rows), conn->version());
-        }
-        out.set_warnings(std::move(resp.extras.warnings));
-        if (auto* sc = std::get_if<protocol::schema_change_event>(res)) {
-            out.set_schema_change(*sc);
-            std::string why;
-            auto agreement = co_await wait_schema_agreement(conn, why);
-            co_await refresh_keyspaces();
-            if (agreement) {
-                // The change is made; the nodes have not all taken it yet.
-                w->diag.message = why;
-                finish(agreement, std::move(out));
-                co_return;
-            }
-        }
-        w->diag.message.clear();
-        finish({}, std::move(out));
-        co_return;
-    }
-    if (w->diag.attempts == 0) {
-        std::string dc = local_dc_.empty() ? "" : " in datacenter " + local_dc_;
-        w->diag.message = "no node" + dc + " has an open connection";
-        last = make_error_code(client_errc::no_host_available);
-    }
-    finish(last, {});
-}
-
-void session_impl::execute(statement st, result_callback cb) {
-    auto w = std::make_shared<work>();
+void session_impl::execute(statement st, result_callback cb, asio::cancellation_slot slot) {
+    auto w = std::make_shared<statement_run>(shared_from_this());
     w->simple = std::move(st);
     w->cb = std::move(cb);
-    auto self = shared_from_this();
-    asio::dispatch(strand_, [self, w]() { asio::co_spawn(self->strand_, self->run(w), asio::detached); });
+    start(std::move(w), slot);
 }
 
-void session_impl::execute(bound_statement st, result_callback cb) {
-    auto w = std::make_shared<work>();
+void session_impl::execute(bound_statement st, result_callback cb, asio::cancellation_slot slot) {
+    auto w = std::make_shared<statement_run>(shared_from_this());
     w->owned = std::move(st);
-    execute_bound(std::move(w), std::move(cb));
+    execute_bound(std::move(w), std::move(cb), slot);
 }
 
-void session_impl::execute(std::shared_ptr<const bound_statement> st, result_callback cb) {
-    auto w = std::make_shared<work>();
+void session_impl::execute(std::shared_ptr<const bound_statement> st, result_callback cb, asio::cancellation_slot slot) {
+    auto w = std::make_shared<statement_run>(shared_from_this());
     w->shared = std::move(st);
     if (w->shared) w->bound_ptr = w->shared.get();  // null: the empty owned one, "not prepared"
-    execute_bound(std::move(w), std::move(cb));
+    execute_bound(std::move(w), std::move(cb), slot);
 }
 
-void session_impl::execute_bound(std::shared_ptr<work> w, result_callback cb) {
+void session_impl::start(std::shared_ptr<statement_run> w, asio::cancellation_slot slot) {
+    if (slot.is_connected()) {
+        // Asio's per-operation cancellation: the signal may come from any thread; the run is
+        // cancelled on the strand. Terminal and partial: the statement may have run already.
+        slot.assign([weak = std::weak_ptr<statement_run>(w), ex = strand_](asio::cancellation_type t) {
+            if ((t & (asio::cancellation_type::terminal | asio::cancellation_type::partial)) == asio::cancellation_type::none) return;
+            asio::post(ex, [weak] {
+                if (auto r = weak.lock()) r->cancel();
+            });
+        });
+    }
+    asio::dispatch(strand_, [w = std::move(w)]() { w->begin(); });
+}
+
+void session_impl::execute_bound(std::shared_ptr<statement_run> w, result_callback cb, asio::cancellation_slot slot) {
     w->is_bound = true;
     w->cb = std::move(cb);
     if (!w->bound().prepared.valid()) {
@@ -430,8 +608,7 @@ void session_impl::execute_bound(std::shared_ptr<work> w, result_callback cb) {
             if (ok && !routing_token(parts, scratch, token)) w->token = token;
         }
     }
-    auto self = shared_from_this();
-    asio::dispatch(strand_, [self, w]() { asio::co_spawn(self->strand_, self->run(w), asio::detached); });
+    start(std::move(w), slot);
 }
 
 void session_impl::prepare(std::string query, prepared_callback cb) {

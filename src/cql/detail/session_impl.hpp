@@ -49,15 +49,16 @@ public:
     protocol::protocol_version version() const noexcept { return version_.load(std::memory_order_relaxed); }
 
     void connect(done_callback cb);
-    void execute(statement st, result_callback cb);
-    void execute(bound_statement st, result_callback cb);
-    void execute(std::shared_ptr<const bound_statement> st, result_callback cb);
+    void execute(statement st, result_callback cb, asio::cancellation_slot slot = {});
+    void execute(bound_statement st, result_callback cb, asio::cancellation_slot slot = {});
+    void execute(std::shared_ptr<const bound_statement> st, result_callback cb, asio::cancellation_slot slot = {});
     void prepare(std::string query, prepared_callback cb);
     void wait_schema_agreement(result_callback cb);
     void close();
 
 private:
-    struct work;  // one statement being executed
+    struct work;           // one statement being executed: what is sent
+    struct statement_run;  // and its execution (execute_op driven by real I/O)
 
     // Connecting and metadata (session_metadata.cpp).
     asio::awaitable<std::error_code> do_connect();
@@ -88,15 +89,13 @@ private:
 
     // Execution (session_execute.cpp).
     std::vector<host*> query_plan(const std::optional<std::int64_t>& token, const std::string& keyspace);
-    void execute_bound(std::shared_ptr<work> w, result_callback cb);
-    asio::awaitable<void> run(std::shared_ptr<work> w);
+    void execute_bound(std::shared_ptr<statement_run> w, result_callback cb, asio::cancellation_slot slot);
+    void start(std::shared_ptr<statement_run> w, asio::cancellation_slot slot);
+    asio::awaitable<void> after_schema_change(std::shared_ptr<statement_run> run, std::shared_ptr<connection> c, result out);
     decision decide(std::error_code ec, const diagnostics& d, bool idempotent) const;
-    asio::awaitable<void> backoff(asio::steady_timer& pause, int attempt);
-    // Waits until a pool connection opens or fails, the session closes, or the deadline.
-    asio::awaitable<void> wait_for_connection(std::chrono::steady_clock::time_point deadline);
+    // Statements waiting for a connection are woken when a pool connection opens or fails.
     void wake_connection_waiters();
     asio::awaitable<attempt_outcome> send(std::shared_ptr<connection> c, std::vector<std::uint8_t> frame);
-    asio::awaitable<std::error_code> reprepare(const std::shared_ptr<connection>& c, work& w);
     asio::awaitable<void> run_prepare(std::string query, prepared_callback cb);
     std::error_code encode(work& w, const connection& c, std::vector<std::uint8_t>& out);
 
