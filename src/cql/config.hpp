@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +68,17 @@ struct session_config {
     retry_policy retry;
     std::chrono::milliseconds schema_agreement_timeout{10000};
     std::size_t max_frame_size = protocol::default_max_frame_body;
+
+    // Client-side timestamps: every QUERY, EXECUTE and BATCH whose options set no timestamp carries
+    // one (microseconds since the epoch) as its default timestamp, taken once per statement (its
+    // retries send the same). On by default, as in the Java and C++ drivers: the session's generator
+    // is strictly increasing, so its writes keep their order even when the clock stands still or
+    // steps back. Off: the coordinator's clock decides.
+    bool client_timestamps = true;
+    // Where the timestamps come from instead of the session's generator (empty: that generator).
+    // Called on the session's strand, once per statement; share it between sessions only if it is
+    // thread-safe.
+    std::function<std::int64_t()> timestamp_generator;
 };
 
 }  // namespace cql

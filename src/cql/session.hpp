@@ -17,6 +17,7 @@
 #include <system_error>
 #include <vector>
 
+#include "cql/batch.hpp"
 #include "cql/config.hpp"
 #include "cql/detail/unique_function.hpp"
 #include "cql/error.hpp"
@@ -71,12 +72,14 @@ public:
             token);
     }
 
-    // Runs a cql::statement or a cql::bound_statement; completes with (error_code, result). A
-    // shared_ptr<const bound_statement> is read in place, never copied: for a caller that keeps the
-    // statement to send it again (e.g. retries of its own); it must not change until completion.
+    // Runs a cql::statement, a cql::bound_statement or a cql::batch; completes with (error_code,
+    // result). A shared_ptr<const bound_statement> is read in place, never copied: for a caller that
+    // keeps the statement to send it again (e.g. retries of its own); it must not change until
+    // completion. A batch goes to a replica of its first bound entry's partition (when known) and is
+    // retried like a statement when its options say idempotent.
     template <class Statement, class Token>
         requires(std::same_as<Statement, statement> || std::same_as<Statement, bound_statement> ||
-                 std::same_as<Statement, std::shared_ptr<const bound_statement>>)
+                 std::same_as<Statement, std::shared_ptr<const bound_statement>> || std::same_as<Statement, batch>)
     auto async_execute(Statement st, Token&& token) {
         return asio::async_initiate<Token, void(std::error_code, result)>(
             [this](auto handler, Statement st) {
@@ -121,6 +124,7 @@ public:
     void execute_impl(statement st, detail::result_callback cb);
     void execute_impl(bound_statement st, detail::result_callback cb);
     void execute_impl(std::shared_ptr<const bound_statement> st, detail::result_callback cb);
+    void execute_impl(batch b, detail::result_callback cb);
     void prepare_impl(std::string query, detail::prepared_callback cb);
     // Waits until every node the session believes up reports the control node's schema version, for
     // at most schema_agreement_timeout: for a caller whose schema change completed with

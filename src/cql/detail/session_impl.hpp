@@ -19,6 +19,7 @@
 #include "cql/detail/prepared_info.hpp"
 #include "cql/detail/refresh_queue.hpp"
 #include "cql/detail/session_counters.hpp"
+#include "cql/detail/timestamp_generator.hpp"
 #include "cql/detail/token_ring.hpp"
 #include "cql/retry_policy.hpp"
 #include "cql/session.hpp"
@@ -49,6 +50,7 @@ public:
     void execute(statement st, result_callback cb);
     void execute(bound_statement st, result_callback cb);
     void execute(std::shared_ptr<const bound_statement> st, result_callback cb);
+    void execute(batch b, result_callback cb);
     void prepare(std::string query, prepared_callback cb);
     void wait_schema_agreement(result_callback cb);
     void close();
@@ -96,6 +98,8 @@ private:
     asio::awaitable<std::error_code> reprepare(const std::shared_ptr<connection>& c, work& w);
     asio::awaitable<void> run_prepare(std::string query, prepared_callback cb);
     std::error_code encode(work& w, const connection& c, std::vector<std::uint8_t>& out);
+    // The default timestamp of a statement that sets none (session_config::client_timestamps).
+    std::optional<std::int64_t> client_timestamp();
 
     // Metrics (session_metrics.cpp): called once per attempt when it ends (answer, error or timeout).
     void record_attempt(host& h, std::chrono::steady_clock::duration latency, std::error_code ec, const diagnostics& d);
@@ -125,6 +129,7 @@ private:
     std::minstd_rand rng_{std::random_device{}()};
     diagnostics last_error_;
     session_counters counters_;
+    monotonic_timestamp_generator timestamps_;  // client-side timestamps (encode)
 };
 
 }  // namespace cql::detail
