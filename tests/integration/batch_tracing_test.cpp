@@ -120,6 +120,38 @@ TEST(Batch, CounterIncrementsAddUp) {
     EXPECT_EQ(got, (std::map<std::int32_t, std::int64_t>{{1, 30}, {2, -4}}));
 }
 
+TEST(Batch, APreparedEntryTheNodeForgotIsPreparedAgain) {
+    // Dropping a table makes the node forget the statements prepared on it; the session still holds
+    // their ids, so the next batch meets UNPREPARED and must prepare them again, then resend.
+    blocking_session db(env_config());
+    ASSERT_FALSE(db.connect()) << db.last_error().message;
+    scratch_keyspace ks(db, keyspace_name("reprep"));
+    const auto t = ks.name() + ".t", u = ks.name() + ".u";
+    const auto create_t = "CREATE TABLE " + t + " (k int PRIMARY KEY, v text)";
+    const auto create_u = "CREATE TABLE " + u + " (k int PRIMARY KEY, v text)";
+    run(db, statement(create_t));
+    run(db, statement(create_u));
+    std::error_code ec;
+    auto insert_t = db.prepare("INSERT INTO " + t + " (k, v) VALUES (?, ?)", ec);
+    ASSERT_FALSE(ec) << insert_t.diag.message;
+    auto insert_u = db.prepare("INSERT INTO " + u + " (k, v) VALUES (?, ?)", ec);
+    ASSERT_FALSE(ec) << insert_u.diag.message;
+    auto both = [&](std::int32_t k) {
+        batch b(batch_type::logged);
+        b.add(bound_statement{insert_t, {cql_value{k}, cql_value::text("t")}, {}});
+        b.add(bound_statement{insert_u, {cql_value{k}, cql_value::text("u")}, {}});
+        return b;
+    };
+    execute_ok(db, both(1));
+    run(db, statement("DROP TABLE " + t));
+    run(db, statement("DROP TABLE " + u));
+    run(db, statement(create_t));
+    run(db, statement(create_u));
+    execute_ok(db, both(2));
+    EXPECT_EQ(text_at(db, t, 2), "t");
+    EXPECT_EQ(text_at(db, u, 2), "u");
+}
+
 TEST(Batch, ACounterUpdateInALoggedBatchIsTheServersError) {
     blocking_session db(env_config());
     ASSERT_FALSE(db.connect()) << db.last_error().message;

@@ -250,3 +250,20 @@ TEST(TimestampGenerator, SystemClockIsMicroseconds) {
     EXPECT_LT(a, 4'102'444'800'000'000LL);
     EXPECT_GT(g.next(), a);
 }
+
+TEST(BatchReprepare, EachPreparedEntryOnce) {
+    const auto first = prepared_int(true);
+    auto other_info = std::make_shared<cql::detail::prepared_info>(*first.info());
+    other_info->id = {0x56};
+    const cql::prepared_statement other(other_info);
+    cql::batch b;
+    b.add(simple_int("Q", 1));
+    b.add(cql::bound_statement{first, {cql::cql_value{std::int32_t{1}}}, {}});
+    b.add(cql::bound_statement{other, {cql::cql_value{std::int32_t{2}}}, {}});
+    b.add(cql::bound_statement{first, {cql::cql_value{std::int32_t{3}}}, {}});
+    const auto infos = cql::detail::prepared_entries(b);
+    ASSERT_EQ(infos.size(), 2u);
+    EXPECT_EQ(infos[0], first.info().get());
+    EXPECT_EQ(infos[1], other_info.get());
+    EXPECT_TRUE(cql::detail::prepared_entries(cql::batch{}).empty());
+}

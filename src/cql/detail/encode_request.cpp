@@ -1,6 +1,8 @@
 // Statement encoding independent of connections (see encode_request.hpp).
 #include "cql/detail/encode_request.hpp"
 
+#include <algorithm>
+
 #include "cql/detail/prepared_info.hpp"
 #include "cql/detail/routing_key.hpp"
 
@@ -177,6 +179,18 @@ batch_route route_of(const batch& b, protocol::protocol_version v) {
         if (r.token) return r;
     }
     return {};
+}
+
+std::vector<const prepared_info*> prepared_entries(const batch& b) {
+    std::vector<const prepared_info*> out;
+    for (const auto& e : b.entries) {
+        const auto* bound = std::get_if<bound_statement>(&e);
+        if (!bound || !bound->prepared.valid()) continue;
+        const prepared_info* info = bound->prepared.info().get();
+        if (std::find_if(out.begin(), out.end(), [&](const prepared_info* p) { return p->id == info->id; }) == out.end())
+            out.push_back(info);
+    }
+    return out;
 }
 
 }  // namespace cql::detail

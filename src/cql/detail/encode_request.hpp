@@ -63,4 +63,9 @@ struct batch_route {
 };
 batch_route route_of(const batch& b, protocol::protocol_version v);
 
+struct prepared_info;
+// The prepared statements of a batch's bound entries, each once, in entry order: what a node that
+// answered UNPREPARED is asked to prepare again before the batch is resent.
+std::vector<const prepared_info*> prepared_entries(const batch& b);
+
 }  // namespace cql::detail

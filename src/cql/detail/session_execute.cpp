@@ -173,22 +173,28 @@ void adopt_result_shape(const prepared_info& info, const std::shared_ptr<const p
 }  // namespace
 
 asio::awaitable<std::error_code> session_impl::reprepare(const std::shared_ptr<connection>& c, work& w) {
-    const auto& info = *w.bound().prepared.info();
-    std::vector<std::uint8_t> bytes;
-    if (auto ec = protocol::encode_request(bytes, c->version(), 0, protocol::prepare_request{info.query})) co_return ec;
-    auto got = co_await send(c, std::move(bytes));
-    if (got.ec) co_return got.ec;
-    protocol::response r;
-    if (auto ec = protocol::decode_response(got.response, r)) co_return ec;
-    if (auto* err = std::get_if<protocol::error_response>(&r.body)) {
-        w.diag.message = err->message;
-        w.diag.server_error = *err;
-        co_return err->error_code();
+    // A batch: every prepared statement among its entries (a node that restarted forgot them all).
+    const auto infos = w.is_batch ? prepared_entries(w.batched)
+                                  : std::vector<const prepared_info*>{w.bound().prepared.info().get()};
+    for (const prepared_info* info : infos) {
+        std::vector<std::uint8_t> bytes;
+        if (auto ec = protocol::encode_request(bytes, c->version(), 0, protocol::prepare_request{info->query}))
+            co_return ec;
+        auto got = co_await send(c, std::move(bytes));
+        if (got.ec) co_return got.ec;
+        protocol::response r;
+        if (auto ec = protocol::decode_response(got.response, r)) co_return ec;
+        if (auto* err = std::get_if<protocol::error_response>(&r.body)) {
+            w.diag.message = err->message;
+            w.diag.server_error = *err;
+            co_return err->error_code();
+        }
+        // v5: the statement may come back with another result metadata id (the table changed meanwhile).
+        auto* res = std::get_if<protocol::result>(&r.body);
+        if (auto* prep = res ? std::get_if<protocol::prepared_result>(res) : nullptr;
+            prep && c->version() >= protocol::protocol_version::v5)
+            info->result = shape_of(std::move(prep->result_metadata_id), std::move(prep->result_metadata));
     }
-    // v5: the statement may come back with another result metadata id (the table changed meanwhile).
-    auto* res = std::get_if<protocol::result>(&r.body);
-    if (auto* prep = res ? std::get_if<protocol::prepared_result>(res) : nullptr; prep && c->version() >= protocol::protocol_version::v5)
-        info.result = shape_of(std::move(prep->result_metadata_id), std::move(prep->result_metadata));
     co_return std::error_code{};
 }
 
@@ -302,7 +308,7 @@ asio::awaitable<void> session_impl::run(std::shared_ptr<work> w) {
             last = err->error_code();
             w->diag.message = err->message;
             w->diag.server_error = *err;
-            if (err->code == protocol::server_errc::unprepared && w->is_bound && !reprepared) {
+            if (err->code == protocol::server_errc::unprepared && (w->is_bound || w->is_batch) && !reprepared) {
                 // The node lost the statement (e.g. it restarted): prepare it there again, then retry once.
                 reprepared = true;
                 ++counters_.reprepares;
