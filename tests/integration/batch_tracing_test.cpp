@@ -152,6 +152,28 @@ TEST(Batch, APreparedEntryTheNodeForgotIsPreparedAgain) {
     EXPECT_EQ(text_at(db, u, 2), "u");
 }
 
+TEST(Batch, AConditionalBatchAnswersApplied) {
+    blocking_session db(env_config());
+    ASSERT_FALSE(db.connect()) << db.last_error().message;
+    scratch_keyspace ks(db, keyspace_name("cas"));
+    const auto t = ks.name() + ".t";
+    run(db, statement("CREATE TABLE " + t + " (p int, c int, v text, PRIMARY KEY (p, c))"));
+    auto conditional = [&](std::string v) {
+        batch b(batch_type::logged);  // one partition, as Cassandra requires of a conditional batch
+        b.add(statement("INSERT INTO " + t + " (p, c, v) VALUES (1, 1, '" + v + "') IF NOT EXISTS"));
+        b.add(statement("INSERT INTO " + t + " (p, c, v) VALUES (1, 2, '" + v + "')"));
+        b.options.serial_consistency = consistency::local_serial;
+        return b;
+    };
+    auto first = execute_ok(db, conditional("a"));
+    ASSERT_GE(first.size(), 1u);
+    EXPECT_EQ(first.get_bool(0, 0), true);
+    auto second = execute_ok(db, conditional("b"));
+    ASSERT_GE(second.size(), 1u);
+    EXPECT_EQ(second.get_bool(0, 0), false);  // not applied: the row exists
+    EXPECT_EQ(second.get_text(0, static_cast<std::size_t>(second.column_index("v"))), "a");
+}
+
 TEST(Batch, ACounterUpdateInALoggedBatchIsTheServersError) {
     blocking_session db(env_config());
     ASSERT_FALSE(db.connect()) << db.last_error().message;
@@ -298,6 +320,11 @@ TEST(ClientTimestamps, OnByDefaultAndTwoQuickWritesKeepTheirOrder) {
     EXPECT_LT(*first, *second);
     EXPECT_LE(*second, after);
     EXPECT_EQ(text_at(db, t, 1), "two");
+    // A conditional write (Paxos picks its own timestamp) is accepted with the default timestamp set.
+    auto lwt = run(db, statement("INSERT INTO " + t + " (k, v) VALUES (9, 'lwt') IF NOT EXISTS"));
+    ASSERT_EQ(lwt.size(), 1u);
+    EXPECT_EQ(lwt.get_bool(0, 0), true);
+    EXPECT_EQ(text_at(db, t, 9), "lwt");
 
     // Off: the statement carries no timestamp and the node's clock decides (the same machine here).
     auto cfg = env_config();
