@@ -25,8 +25,9 @@ public:
     explicit monotonic_timestamp_generator(clock_fn now) : now_(std::move(now)) {}
 
     // The clock's microsecond, or one past the last value handed out when the clock has not moved
-    // past it. Safe from any thread: a compare-and-swap loop, no lock. After a backward step the
-    // values run ahead of the clock by one per call until it catches up.
+    // past it. Safe from any thread: a compare-and-swap loop, no lock. After a backward step, or
+    // with more than one call per microsecond, the values run ahead of the clock by one per call
+    // until it catches up.
     std::int64_t next() {
         std::int64_t last = last_.load(std::memory_order_relaxed);
         for (;;) {
