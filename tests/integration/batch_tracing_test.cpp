@@ -152,6 +152,24 @@ TEST(Batch, APreparedEntryTheNodeForgotIsPreparedAgain) {
     EXPECT_EQ(text_at(db, u, 2), "u");
 }
 
+TEST(Batch, ABoundStatementTheNodeForgotIsPreparedAgainToo) {
+    // The same re-prepare path for a single bound statement (shared with batches).
+    blocking_session db(env_config());
+    ASSERT_FALSE(db.connect()) << db.last_error().message;
+    scratch_keyspace ks(db, keyspace_name("reprep1"));
+    const auto t = ks.name() + ".t";
+    const auto create_t = "CREATE TABLE " + t + " (k int PRIMARY KEY, v text)";
+    run(db, statement(create_t));
+    std::error_code ec;
+    auto insert = db.prepare("INSERT INTO " + t + " (k, v) VALUES (?, ?)", ec);
+    ASSERT_FALSE(ec) << insert.diag.message;
+    run(db, statement("DROP TABLE " + t));
+    run(db, statement(create_t));
+    auto r = db.execute(bound_statement{insert, {cql_value{std::int32_t{3}}, cql_value::text("again")}, {}}, ec);
+    ASSERT_FALSE(ec) << r.diag.message;
+    EXPECT_EQ(text_at(db, t, 3), "again");
+}
+
 TEST(Batch, AConditionalBatchAnswersApplied) {
     blocking_session db(env_config());
     ASSERT_FALSE(db.connect()) << db.last_error().message;
