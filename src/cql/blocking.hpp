@@ -32,7 +32,7 @@ public:
         session_.connect_impl([&p](std::error_code ec) { p.set_value(ec); });
         return f.get();
     }
-    // Runs a statement (cql::statement or cql::bound_statement) and waits for its result.
+    // Runs a statement (cql::statement, cql::bound_statement or cql::batch) and waits for its result.
     template <class Statement>
     result execute(Statement st, std::error_code& ec) {
         std::promise<std::pair<std::error_code, result>> p;

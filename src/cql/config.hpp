@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -87,6 +88,17 @@ struct session_config {
     // Called on the session's strand after every attempt (see metrics.hpp): must be cheap and
     // must not block. Empty: nothing is called.
     attempt_observer request_observer;
+
+    // Client-side timestamps: every QUERY, EXECUTE and BATCH whose options set no timestamp carries
+    // one (microseconds since the epoch) as its default timestamp, taken once per statement (its
+    // retries send the same). On by default, as in the Java and C++ drivers: the session's generator
+    // is strictly increasing, so its writes keep their order even when the clock stands still or
+    // steps back. Off: the coordinator's clock decides.
+    bool client_timestamps = true;
+    // Where the timestamps come from instead of the session's generator (empty: that generator).
+    // Called on the session's strand, once per statement; share it between sessions only if it is
+    // thread-safe.
+    std::function<std::int64_t()> timestamp_generator;
 };
 
 }  // namespace cql

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "protocol/responses.hpp"
@@ -65,12 +66,26 @@ public:
     // For DDL: the schema change the statement made.
     const std::optional<protocol::schema_change_event>& schema_change() const noexcept { return schema_change_; }
     const std::vector<std::string>& warnings() const noexcept { return warnings_; }
+    // The trace the node recorded for a statement sent with statement_options::tracing: the session_id
+    // of its rows in system_traces.sessions and system_traces.events (written asynchronously: they may
+    // appear a moment after the result).
+    const std::optional<uuid_bytes>& tracing_id() const noexcept { return tracing_id_; }
+    // The custom payload the node sent back (none from a stock Cassandra); a null value is empty.
+    const std::vector<std::pair<std::string, std::vector<std::uint8_t>>>& custom_payload() const noexcept {
+        return custom_payload_;
+    }
 
     diagnostics diag;
 
     // Used by the session.
     void set_schema_change(protocol::schema_change_event e) { schema_change_ = std::move(e); }
     void set_warnings(std::vector<std::string> w) { warnings_ = std::move(w); }
+    // The response's tracing id, warnings and custom payload.
+    void set_extras(protocol::response_extras e) {
+        tracing_id_ = e.tracing_id;
+        warnings_ = std::move(e.warnings);
+        custom_payload_ = std::move(e.custom_payload);
+    }
 
 private:
     protocol::rows_result rows_;
@@ -78,6 +93,8 @@ private:
     bool has_rows_ = false;
     std::optional<protocol::schema_change_event> schema_change_;
     std::vector<std::string> warnings_;
+    std::optional<uuid_bytes> tracing_id_;
+    std::vector<std::pair<std::string, std::vector<std::uint8_t>>> custom_payload_;
 };
 
 }  // namespace cql

@@ -94,6 +94,9 @@ void session::execute_impl(bound_statement st, detail::result_callback cb, asio:
 void session::execute_impl(std::shared_ptr<const bound_statement> st, detail::result_callback cb, asio::cancellation_slot slot) {
     impl_->execute(std::move(st), std::move(cb), slot);
 }
+void session::execute_impl(batch b, detail::result_callback cb, asio::cancellation_slot slot) {
+    impl_->execute(std::move(b), std::move(cb), slot);
+}
 void session::prepare_impl(std::string query, detail::prepared_callback cb) { impl_->prepare(std::move(query), std::move(cb)); }
 void session::wait_schema_agreement_impl(detail::result_callback cb) { impl_->wait_schema_agreement(std::move(cb)); }
 

@@ -17,6 +17,7 @@
 #include <system_error>
 #include <vector>
 
+#include "cql/batch.hpp"
 #include "cql/config.hpp"
 #include "cql/detail/unique_function.hpp"
 #include "cql/error.hpp"
@@ -72,15 +73,17 @@ public:
             token);
     }
 
-    // Runs a cql::statement or a cql::bound_statement; completes with (error_code, result). A
-    // shared_ptr<const bound_statement> is read in place, never copied: for a caller that keeps the
-    // statement to send it again (e.g. retries of its own); it must not change until completion.
+    // Runs a cql::statement, a cql::bound_statement or a cql::batch; completes with (error_code,
+    // result). A shared_ptr<const bound_statement> is read in place, never copied: for a caller that
+    // keeps the statement to send it again (e.g. retries of its own); it must not change until
+    // completion. A batch goes to a replica of its first bound entry's partition (when known) and is
+    // retried like a statement when its options say idempotent.
     // Cancellation: the token's cancellation slot (asio::bind_cancellation_slot, asio::cancel_after,
     // awaitable operators), terminal or partial, ends the statement with
     // asio::error::operation_aborted; an attempt in flight is abandoned (it may still run on the node).
     template <class Statement, class Token>
         requires(std::same_as<Statement, statement> || std::same_as<Statement, bound_statement> ||
-                 std::same_as<Statement, std::shared_ptr<const bound_statement>>)
+                 std::same_as<Statement, std::shared_ptr<const bound_statement>> || std::same_as<Statement, batch>)
     auto async_execute(Statement st, Token&& token) {
         return asio::async_initiate<Token, void(std::error_code, result)>(
             [this](auto handler, Statement st) {
@@ -140,6 +143,7 @@ public:
     void execute_impl(statement st, detail::result_callback cb, asio::cancellation_slot slot = {});
     void execute_impl(bound_statement st, detail::result_callback cb, asio::cancellation_slot slot = {});
     void execute_impl(std::shared_ptr<const bound_statement> st, detail::result_callback cb, asio::cancellation_slot slot = {});
+    void execute_impl(batch b, detail::result_callback cb, asio::cancellation_slot slot = {});
     void prepare_impl(std::string query, detail::prepared_callback cb);
     // Waits until every node the session believes up reports the control node's schema version, for
     // at most schema_agreement_timeout: for a caller whose schema change completed with

@@ -1,9 +1,10 @@
 // Statements: a CQL string with values, or a prepared statement bound to values; and the options
-// that travel with them (consistency, paging, idempotence, timestamp, timeout).
+// that travel with them (consistency, paging, idempotence, timestamp, timeout, tracing, custom payload).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,7 +23,16 @@ struct statement_options {
     // Only idempotent statements are retried on another host after a timeout, an overloaded or
     // unavailable node, or a broken connection.
     bool idempotent = false;
-    std::optional<std::int64_t> timestamp;  // microseconds since the epoch (USING TIMESTAMP)
+    // Microseconds since the epoch, sent as the request's default timestamp. Unset: the session's
+    // client-side timestamp (session_config::client_timestamps), or the node's clock when that is off.
+    // A USING TIMESTAMP in the query text wins over both.
+    std::optional<std::int64_t> timestamp;
+    // Asks the coordinator to trace the request: result::tracing_id() names the trace, whose rows the
+    // node writes to system_traces.sessions and system_traces.events shortly after it answers.
+    bool tracing = false;
+    // Sent as the frame's custom payload (protocol v4 and later; v3 refuses it with
+    // unsupported_by_version). A stock Cassandra ignores it; a custom QueryHandler on the node reads it.
+    std::map<std::string, std::vector<std::uint8_t>> custom_payload;
     // A deadline for the whole statement (retries, backoffs and speculative attempts included),
     // instead of session_config::request_timeout per attempt; past it the statement fails with
     // client_errc::request_timeout (what is still in flight is abandoned: its late answer is dropped).

@@ -2,8 +2,7 @@
 // statements, transparent re-prepare, schema agreement after DDL, and PREPARE.
 #include <algorithm>
 
-#include "cql/detail/murmur3.hpp"
-#include "cql/detail/routing_key.hpp"
+#include "cql/detail/encode_request.hpp"
 #include "cql/detail/load_balancing.hpp"
 #include "cql/detail/execute_op.hpp"
 #include "cql/detail/session_impl.hpp"
@@ -35,80 +34,59 @@ private:
 
 struct session_impl::work {
     bool is_bound = false;
+    bool is_batch = false;
     statement simple;
     bound_statement owned;                           // a bound statement given by value
     std::shared_ptr<const bound_statement> shared;   // or one the caller keeps (to send again)
     const bound_statement* bound_ptr = &owned;
+    batch batched;                                   // or a batch (is_batch)
     result_callback cb;
     std::string keyspace;
     std::optional<std::int64_t> token;
-    // Serialized values and where each sits in values_buf, for the version they were encoded for.
-    std::vector<std::uint8_t> values_buf;
-    std::vector<protocol::value_view> views;
+    // Serialized values, for the version they were encoded for (a batch: per entry, in batch_enc).
+    encoded_values values;
+    batch_scratch batch_enc;
     std::optional<protocol::protocol_version> encoded_for;
+    // The client-side timestamp, taken at the first attempt: a retry sends the same one.
+    std::optional<std::int64_t> client_timestamp;
     // v5: the result shape whose id the last EXECUTE carried (its rows may come without metadata).
     std::shared_ptr<const prepared_info::result_shape> sent_shape;
     diagnostics diag;
 
     const bound_statement& bound() const { return *bound_ptr; }
-    const statement_options& options() const { return is_bound ? bound().options : simple.options; }
+    const statement_options& options() const {
+        return is_batch ? batched.options : is_bound ? bound().options : simple.options;
+    }
 };
 
-namespace {
-
-// About how many bytes a value takes as a [value] cell: enough to size a buffer once.
-std::size_t cell_size_hint(const protocol::cql_value& val) {
-    if (const auto* s = std::get_if<std::string>(&val.v)) return 4 + s->size();
-    if (const auto* b = std::get_if<std::vector<std::uint8_t>>(&val.v)) return 4 + b->size();
-    return 4 + 16;
+std::optional<std::int64_t> session_impl::client_timestamp() {
+    if (!cfg_.client_timestamps) return std::nullopt;
+    return cfg_.timestamp_generator ? cfg_.timestamp_generator() : timestamps_.next();
 }
-
-}  // namespace
 
 std::error_code session_impl::encode(work& w, const connection& c, std::vector<std::uint8_t>& out) {
     const auto v = c.version();
+    const auto& o = w.options();
+    if (!o.timestamp && !w.client_timestamp) w.client_timestamp = client_timestamp();
+    if (w.is_batch)
+        return encode_batch(w.batched, cfg_.default_consistency, w.client_timestamp, v, w.batch_enc, out, w.diag.message);
     if (w.encoded_for != v) {
-        const std::size_t n = w.is_bound ? w.bound().values.size() : w.simple.values.size();
-        std::size_t hint = 0;
-        for (std::size_t i = 0; i < n; ++i) hint += cell_size_hint(w.is_bound ? w.bound().values[i] : w.simple.values[i].second);
-        w.values_buf.clear();
-        w.values_buf.reserve(hint);  // one allocation, not one per growth
-        protocol::byte_writer bw(w.values_buf);
-        std::vector<std::size_t> starts;
-        starts.reserve(n);
-        if (w.is_bound && n != w.bound().prepared.variables().size()) {
-            w.diag.message = "the statement has " + std::to_string(w.bound().prepared.variables().size()) +
-                             " bind markers but " + std::to_string(n) + " values were given";
-            return make_error_code(protocol::errc::invalid_value);
-        }
-        for (std::size_t i = 0; i < n; ++i) {
-            starts.push_back(w.values_buf.size());
-            const auto& type = w.is_bound ? w.bound().prepared.variables()[i].type : w.simple.values[i].first;
-            const auto& val = w.is_bound ? w.bound().values[i] : w.simple.values[i].second;
-            if (auto ec = protocol::encode_value(bw, type, val, v)) {
-                w.diag.message = "value " + std::to_string(i) + " does not fit its type " + type.to_cql();
-                return ec;
-            }
-        }
-        w.views.clear();
-        w.views.reserve(n);
-        for (auto at : starts) {
-            protocol::byte_reader r({w.values_buf.data() + at, w.values_buf.size() - at});
-            w.views.push_back(r.value());
-        }
+        if (auto ec = w.is_bound ? serialize_values(w.bound(), v, w.values, w.diag.message)
+                                 : serialize_values(w.simple, v, w.values, w.diag.message))
+            return ec;
         w.encoded_for = v;
     }
-    const auto& o = w.options();
     protocol::query_parameters p;
     p.cl = o.consistency.value_or(cfg_.default_consistency);
-    p.values = w.views;
+    p.values = w.values.views;
     p.page_size = o.page_size > 0 ? o.page_size : -1;
     if (o.paging_state) p.paging_state = protocol::bytes_view(*o.paging_state);
     p.serial_consistency = o.serial_consistency;
-    p.default_timestamp = o.timestamp;
+    p.default_timestamp = o.timestamp ? o.timestamp : w.client_timestamp;
+    const auto extras = extras_of(o);  // tracing flag, custom payload
     out.clear();
     // The frame: header, id or query, parameters (consistency, flags, paging, timestamps) and values.
-    out.reserve(w.values_buf.size() + 64 + (o.paging_state ? o.paging_state->size() : 0) +
+    out.reserve(w.values.buf.size() + 64 + (o.paging_state ? o.paging_state->size() : 0) +
                 (w.is_bound ? w.bound().prepared.info()->id.size() : w.simple.query.size()));
     std::error_code ec;
     if (w.is_bound) {
@@ -121,15 +99,16 @@ std::error_code session_impl::encode(work& w, const connection& c, std::vector<s
             req.result_metadata_id = w.sent_shape->id;
             req.params.skip_metadata = true;
         }
-        ec = protocol::encode_request(out, v, 0, req);
+        ec = protocol::encode_request(out, v, 0, req, nullptr, extras.flags, extras.payload);
     } else {
-        ec = protocol::encode_request(out, v, 0, protocol::query_request{w.simple.query, p});
+        ec = protocol::encode_request(out, v, 0, protocol::query_request{w.simple.query, p}, nullptr, extras.flags,
+                                      extras.payload);
     }
-    if (w.values_buf.size() > 64 * 1024) {
+    if (ec) w.diag.message = "the statement cannot be encoded: " + ec.message();
+    if (w.values.buf.size() > 64 * 1024) {
         // Big values: the frame is enough of a copy while the statement is in flight; a retry
         // encodes them again.
-        w.views.clear();
-        std::vector<std::uint8_t>().swap(w.values_buf);
+        w.values = encoded_values{};
         w.encoded_for.reset();
     }
     return ec;
@@ -252,6 +231,10 @@ struct session_impl::statement_run final : work, std::enable_shared_from_this<st
     std::array<attempt_out, 10> out;  // the machine keeps at most 8 attempts out, plus a PREPARE
     bool waits_for_connection = false;
     bool finished = false;
+    // A re-prepare in progress: the statements to prepare again, the next one, the machine's action.
+    std::vector<const prepared_info*> reprepare_infos;
+    std::size_t reprepare_next = 0;
+    execute_action reprepare_action{};
 
 private:
     void forget(attempt_request* r) {
@@ -262,6 +245,7 @@ private:
     void on_prepared(attempt_out& o, std::error_code ec, protocol::frame&& f);
     void send(const execute_action& a);
     void reprepare(const execute_action& a);
+    void prepare_next();
     void arm(const execute_action& a);
     void finish(const execute_action& a, protocol::response* answer, const std::shared_ptr<connection>* from);
     attempt_out* launch(const execute_action& a, bool prepare, host& h, std::shared_ptr<connection> conn, std::vector<std::uint8_t> bytes);
@@ -284,7 +268,7 @@ void session_impl::statement_run::begin() {
     execute_settings es;
     es.idempotent = options().idempotent;
     es.max_attempts = s.cfg_.max_attempts;
-    es.can_reprepare = is_bound;
+    es.can_reprepare = is_bound || is_batch;
     // A statement's own timeout bounds all of it; else request_timeout bounds each attempt (at the
     // connection) and a wait for a connection.
     es.timeout = options().timeout.value_or(std::chrono::milliseconds(0));
@@ -360,16 +344,26 @@ void session_impl::statement_run::send(const execute_action& a) {
 }
 
 void session_impl::statement_run::reprepare(const execute_action& a) {
-    auto& s = *session;
-    host& h = *plan[a.host];
+    // A batch: every prepared statement among its entries (a node that restarted forgot them all),
+    // one PREPARE after another on that node; the machine hears once, when all are done.
+    reprepare_infos = is_batch ? prepared_entries(batched) : std::vector<const prepared_info*>{bound().prepared.info().get()};
+    reprepare_next = 0;
+    reprepare_action = a;
+    ++session->counters_.reprepares;
+    prepare_next();
+}
+
+void session_impl::statement_run::prepare_next() {
+    if (reprepare_next >= reprepare_infos.size()) return op.on_reprepared({});
+    host& h = *plan[reprepare_action.host];
     auto conn = h.least_busy();
     if (!conn) return op.on_reprepared(make_error_code(client_errc::connection_closed));
     std::vector<std::uint8_t> bytes;
-    const auto& info = *bound().prepared.info();
+    const auto& info = *reprepare_infos[reprepare_next];
     if (auto ec = protocol::encode_request(bytes, conn->version(), 0, protocol::prepare_request{info.query}))
         return op.on_reprepared(ec);
-    ++s.counters_.reprepares;
-    if (!launch(a, true, h, std::move(conn), std::move(bytes))) op.on_reprepared(make_error_code(client_errc::too_many_requests));
+    if (!launch(reprepare_action, true, h, std::move(conn), std::move(bytes)))
+        op.on_reprepared(make_error_code(client_errc::too_many_requests));
 }
 
 void session_impl::statement_run::arm(const execute_action& a) {
@@ -446,10 +440,14 @@ void session_impl::statement_run::on_prepared(attempt_out& o, std::error_code ec
             // v5: the statement may come back with another result metadata id (the table changed meanwhile).
             auto* prep = std::get_if<protocol::prepared_result>(res);
             if (prep && conn->version() >= protocol::protocol_version::v5)
-                bound().prepared.info()->result = shape_of(std::move(prep->result_metadata_id), std::move(prep->result_metadata));
+                reprepare_infos[reprepare_next]->result = shape_of(std::move(prep->result_metadata_id), std::move(prep->result_metadata));
         }
     }
-    op.on_reprepared(ec);
+    if (!ec && ++reprepare_next < reprepare_infos.size()) {
+        prepare_next();  // the batch's next prepared entry
+    } else {
+        op.on_reprepared(ec);
+    }
     pump();
 }
 
@@ -505,7 +503,7 @@ void session_impl::statement_run::finish(const execute_action& a, protocol::resp
         if (is_bound) adopt_result_shape(*bound().prepared.info(), sent_shape, *rows);
         res = result(std::move(*rows), (*from)->version());
     }
-    res.set_warnings(std::move(resp.extras.warnings));
+    res.set_extras(std::move(resp.extras));
     if (auto* sc = std::get_if<protocol::schema_change_event>(body)) {
         res.set_schema_change(*sc);
         finished = true;
@@ -583,31 +581,19 @@ void session_impl::execute_bound(std::shared_ptr<statement_run> w, result_callba
     const auto& info = *w->bound().prepared.info();
     w->keyspace = info.keyspace;
     // Routing: the partition key components, serialized, hashed as Cassandra does.
-    if (!info.pk_indexes.empty() && w->bound().values.size() == info.variables.size()) {
-        // Scratch space of the calling thread, reused from call to call (no allocation per statement).
-        thread_local std::vector<std::uint8_t> buf, scratch;
-        thread_local std::vector<std::size_t> starts;
-        thread_local std::vector<protocol::bytes_view> parts;
-        buf.clear();
-        starts.clear();
-        parts.clear();
-        protocol::byte_writer bw(buf);
-        bool ok = true;
-        for (auto i : info.pk_indexes) {
-            starts.push_back(buf.size());
-            ok = ok && i < info.variables.size() && !protocol::encode_value(bw, info.variables[i].type, w->bound().values[i], version());
-        }
-        if (ok) {
-            for (auto at : starts) {
-                protocol::byte_reader r({buf.data() + at, buf.size() - at});
-                auto v = r.value();
-                if (v.state != protocol::value_view::kind::present) ok = false;
-                parts.push_back(v.data);
-            }
-            std::int64_t token = 0;
-            if (ok && !routing_token(parts, scratch, token)) w->token = token;
-        }
-    }
+    w->token = bound_routing_token(w->bound(), version());
+    start(std::move(w), slot);
+}
+
+void session_impl::execute(batch b, result_callback cb, asio::cancellation_slot slot) {
+    auto w = std::make_shared<statement_run>(shared_from_this());
+    w->is_batch = true;
+    // Routed as its first bound entry with a known partition (the replicas that own it coordinate).
+    auto route = route_of(b, version());
+    w->keyspace = std::move(route.keyspace);
+    w->token = route.token;
+    w->batched = std::move(b);
+    w->cb = std::move(cb);
     start(std::move(w), slot);
 }
 

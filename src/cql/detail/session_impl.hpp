@@ -20,6 +20,7 @@
 #include "cql/detail/refresh_queue.hpp"
 #include "cql/detail/session_counters.hpp"
 #include "cql/detail/session_metrics.hpp"
+#include "cql/detail/timestamp_generator.hpp"
 #include "cql/detail/token_ring.hpp"
 #include "cql/retry_policy.hpp"
 #include "cql/session.hpp"
@@ -52,6 +53,7 @@ public:
     void execute(statement st, result_callback cb, asio::cancellation_slot slot = {});
     void execute(bound_statement st, result_callback cb, asio::cancellation_slot slot = {});
     void execute(std::shared_ptr<const bound_statement> st, result_callback cb, asio::cancellation_slot slot = {});
+    void execute(batch b, result_callback cb, asio::cancellation_slot slot = {});
     void prepare(std::string query, prepared_callback cb);
     void wait_schema_agreement(result_callback cb);
     void close();
@@ -98,6 +100,8 @@ private:
     asio::awaitable<attempt_outcome> send(std::shared_ptr<connection> c, std::vector<std::uint8_t> frame);
     asio::awaitable<void> run_prepare(std::string query, prepared_callback cb);
     std::error_code encode(work& w, const connection& c, std::vector<std::uint8_t>& out);
+    // The default timestamp of a statement that sets none (session_config::client_timestamps).
+    std::optional<std::int64_t> client_timestamp();
 
     // Metrics (session_metrics.cpp): called once per attempt when it ends (answer, error or timeout).
     void record_attempt(host& h, std::chrono::steady_clock::duration latency, std::error_code ec, const diagnostics& d);
@@ -128,6 +132,7 @@ private:
     diagnostics last_error_;
     session_counters counters_;
     metrics_state metrics_;
+    monotonic_timestamp_generator timestamps_;  // client-side timestamps (encode)
 };
 
 }  // namespace cql::detail
