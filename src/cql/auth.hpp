@@ -33,7 +33,8 @@ public:
     virtual void on_success(std::span<const std::uint8_t> token) { (void)token; }
 };
 
-// Makes the authenticator of one connection attempt to host ("address:port").
+// Makes the authenticator of one connection attempt to host ("address:port"). Called from the
+// session's I/O threads, possibly from several at once (one per connection being opened).
 using authenticator_factory = std::function<std::unique_ptr<authenticator>(const std::string& host)>;
 
 // SASL PLAIN: one response, "\0username\0password"; a challenge is refused (nullopt).

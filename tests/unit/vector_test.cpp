@@ -104,6 +104,22 @@ TEST(VectorType, TheOptionCassandraSendsReadsAsAVectorAndWritesBackTheSameBytes)
     EXPECT_EQ(to_hex(back), to_hex(option));
 }
 
+TEST(VectorType, ClassNamesCapturedFromACassandra50NodeRoundTripExactly) {
+    // What the 5.0.x node sent in a PREPARED result's metadata (captured through the python driver).
+    for (const char* name :
+         {"org.apache.cassandra.db.marshal.VectorType(org.apache.cassandra.db.marshal.FloatType , 3)",
+          "org.apache.cassandra.db.marshal.VectorType(org.apache.cassandra.db.marshal.FrozenType("
+          "org.apache.cassandra.db.marshal.ListType(org.apache.cassandra.db.marshal.Int32Type)) , 2)"}) {
+        const data_type t = parsed(name);
+        EXPECT_EQ(t.id, type_id::vector) << name;
+        EXPECT_EQ(class_name_of(t), name);
+    }
+    EXPECT_EQ(parsed("org.apache.cassandra.db.marshal.VectorType(org.apache.cassandra.db.marshal.FrozenType("
+                     "org.apache.cassandra.db.marshal.ListType(org.apache.cassandra.db.marshal.Int32Type)) , 2)")
+                  .to_cql(),
+              "vector<frozen<list<int>>, 2>");
+}
+
 TEST(VectorType, ClassNameGrammar) {
     EXPECT_EQ(parsed(pkg + "VectorType(" + pkg + "FloatType, 3)"), vec(of(type_id::float_), 3));
     EXPECT_EQ(parsed("VectorType( UTF8Type ,2 )"), vec(of(type_id::varchar), 2));  // TypeParser allows short names
