@@ -162,6 +162,13 @@ int value(const std::uint8_t* data, std::size_t size) {
     byte_reader r({data + 1, size - 1});
     const data_type t = read_type(r, v);
     if (r.error()) return 0;
+    {   // A type that decodes writes back to the same type (vectors: through their class name).
+        std::vector<std::uint8_t> tb;
+        byte_writer tw(tb);
+        write_type(tw, t);
+        byte_reader tr(tb);
+        require(read_type(tr, v) == t && !tr.finish(), "a type option survives write and read");
+    }
     const cql_value val = read_value(r, t, v);
     if (r.error()) return 0;
     (void)to_string(t, val);

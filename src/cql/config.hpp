@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cql/auth.hpp"
 #include "cql/metrics.hpp"
 #include "cql/retry_policy.hpp"
 #include "protocol/frame.hpp"
@@ -48,6 +49,9 @@ struct session_config {
 
     std::string username;  // empty: no authentication
     std::string password;
+    // Authentication other than SASL PLAIN (cql/auth.hpp): makes one authenticator per connection
+    // attempt, which answers the node's AUTH_CHALLENGE rounds. Empty: PLAIN from username / password.
+    authenticator_factory make_authenticator;
     tls_options tls;
     bool compression = true;  // LZ4 when the server offers it
     // Highest native protocol version offered; a node that refuses it is asked one version lower

@@ -58,6 +58,27 @@ std::optional<std::int64_t> result::get_int64(std::size_t row, std::size_t col) 
     return std::nullopt;
 }
 
+std::optional<cql_list> result::get_vector(std::size_t row, std::size_t col) const {
+    if (col >= rows_.metadata.columns.size() || rows_.metadata.columns[col].type.id != type_id::vector) return std::nullopt;
+    return typed<cql_list>(*this, row, col);
+}
+
+std::optional<std::vector<float>> result::get_float_vector(std::size_t row, std::size_t col) const {
+    if (col >= rows_.metadata.columns.size()) return std::nullopt;
+    const data_type& t = rows_.metadata.columns[col].type;
+    if (t.id != type_id::vector || t.children.size() != 1 || t.children[0].id != type_id::float_) return std::nullopt;
+    auto elems = get_vector(row, col);
+    if (!elems) return std::nullopt;
+    std::vector<float> out;
+    out.reserve(elems->size());
+    for (const auto& e : *elems) {
+        const float* f = e.get_if<float>();
+        if (!f) return std::nullopt;
+        out.push_back(*f);
+    }
+    return out;
+}
+
 const std::string& prepared_statement::query() const { return info_->query; }
 const std::vector<protocol::column_spec>& prepared_statement::variables() const { return info_->variables; }
 const std::vector<std::uint16_t>& prepared_statement::partition_key_indexes() const { return info_->pk_indexes; }

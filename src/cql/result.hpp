@@ -60,6 +60,10 @@ public:
     std::optional<bool> get_bool(std::size_t row, std::size_t col) const;
     std::optional<double> get_double(std::size_t row, std::size_t col) const;
     std::optional<protocol::uuid_bytes> get_uuid(std::size_t row, std::size_t col) const;
+    // A vector<T, n> column (Cassandra 5.0): its n elements; nullopt for null or another column type.
+    std::optional<cql_list> get_vector(std::size_t row, std::size_t col) const;
+    // A vector<float, n> column as floats, the usual shape of an embedding.
+    std::optional<std::vector<float>> get_float_vector(std::size_t row, std::size_t col) const;
 
     // Set when more pages follow: pass it to the next statement's paging_state.
     const std::optional<std::vector<std::uint8_t>>& paging_state() const noexcept { return rows_.metadata.paging_state; }

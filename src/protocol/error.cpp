@@ -29,6 +29,8 @@ public:
         case errc::bad_header_checksum: return "v5 segment header failed its CRC24 check";
         case errc::bad_payload_checksum: return "v5 segment payload failed its CRC32 check";
         case errc::bad_segment: return "v5 segment does not hold whole frames as its self-contained flag says";
+        case errc::bad_type_name: return "custom type class name is malformed or names an unknown type";
+        case errc::vector_dimension: return "vector value does not hold exactly the dimension of its type";
         }
         return "unknown cql.protocol error " + std::to_string(ev);
     }

@@ -30,6 +30,8 @@ enum class errc {
     bad_payload_checksum,    // v5 segment payload does not match its CRC32
     bad_segment,             // v5 segment framing broken: a self-contained segment holding part of a frame,
                              // or a large frame interrupted by a self-contained segment
+    bad_type_name,           // a custom type's class name (e.g. VectorType(...)) is malformed or unknown
+    vector_dimension,        // a vector value does not hold exactly its type's dimension of elements
 };
 
 const std::error_category& protocol_category() noexcept;

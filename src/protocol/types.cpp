@@ -34,7 +34,14 @@ data_type read_type_at(byte_reader& r, protocol_version v, int depth) {
     if (!r.ok()) return t;
     t.id = static_cast<type_id>(id);
     if (id == 0x0000) {
-        t.class_name = std::string(r.string());
+        const std::string_view name = r.string();
+        // A vector travels as a custom type; its class name says the element type and dimension.
+        if (r.ok() && name.starts_with(vector_class_name) && name.size() > vector_class_name.size() &&
+            name[vector_class_name.size()] == '(') {
+            if (auto ec = parse_class_name(name, t)) r.fail(ec);
+            return t;
+        }
+        t.class_name = std::string(name);
         return t;
     }
     if (is_primitive(id)) {
@@ -177,6 +184,9 @@ std::string data_type::to_cql() const {
         return s + ">";
     }
     case type_id::udt: return keyspace + "." + udt_name;
+    case type_id::vector:
+        return "vector<" + (children.empty() ? std::string("unknown") : frozen(children[0])) + ", " +
+               std::to_string(dimension) + ">";
     case type_id::custom: return "'" + class_name + "'";
     default: return "unknown";
     }
@@ -185,6 +195,11 @@ std::string data_type::to_cql() const {
 data_type read_type(byte_reader& r, protocol_version v) { return read_type_at(r, v, 0); }
 
 void write_type(byte_writer& w, const data_type& t) {
+    if (t.id == type_id::vector) {
+        w.u16(static_cast<std::uint16_t>(type_id::custom));
+        w.string(class_name_of(t));
+        return;
+    }
     w.u16(static_cast<std::uint16_t>(t.id));
     switch (t.id) {
     case type_id::custom: w.string(t.class_name); break;

@@ -60,6 +60,10 @@ enum class type_id : std::uint16_t {
     set = 0x0022,
     udt = 0x0030,
     tuple = 0x0031,
+    // Not a wire id: Cassandra 5.0 sends vector<T, n> as custom type
+    // "org.apache.cassandra.db.marshal.VectorType(<element class>, n)"; read_type turns that name
+    // into this id (children[0] = element type, dimension = n) and write_type writes it back.
+    vector = 0xFF00,
 };
 
 // Java class name Cassandra uses for duration when it sends it as a custom type in v3/v4.
@@ -67,13 +71,14 @@ inline constexpr std::string_view duration_class_name = "org.apache.cassandra.db
 
 // A CQL type: a primitive id, or a collection / UDT / tuple with children.
 // list and set: one child; map: key then value; tuple: its element types; udt: field types with
-// field_names alongside. custom: class_name.
+// field_names alongside. custom: class_name. vector: one child (the element type) and dimension.
 struct data_type {
     type_id id = type_id::blob;
     std::vector<data_type> children;
     std::string class_name;                // custom
     std::string keyspace, udt_name;        // udt
     std::vector<std::string> field_names;  // udt
+    std::uint32_t dimension = 0;           // vector: element count, 1 .. max_vector_dimension
 
     bool operator==(const data_type&) const = default;
 
@@ -83,15 +88,36 @@ struct data_type {
     static data_type map_of(data_type key, data_type value);
     static data_type tuple_of(std::vector<data_type> elems);
     static data_type custom(std::string class_name);
+    static data_type vector_of(data_type elem, std::uint32_t dimension);
 
     // True for custom DurationType as well as the native duration id.
     bool is_duration() const noexcept;
-    // CQL spelling, e.g. "map<text, frozen<list<int>>>"; used in messages and tests.
+    // CQL spelling, e.g. "map<text, frozen<list<int>>>" or "vector<float, 3>"; used in messages and tests.
     std::string to_cql() const;
 };
 
 // Maximum nesting accepted when decoding a type option; deeper input is refused (nesting_too_deep).
 inline constexpr int max_type_depth = 32;
+
+// Cassandra refuses a dimension <= 0; Java ints bound it above. We refuse more than this.
+inline constexpr std::uint32_t max_vector_dimension = 1u << 20;
+inline constexpr std::string_view vector_class_name = "org.apache.cassandra.db.marshal.VectorType";
+
+// Cassandra's marshal class names (what a custom type option carries). parse_class_name reads a
+// VectorType(...) name and the element types a vector holds (the primitive *Type classes,
+// ListType, SetType, MapType, TupleType, FrozenType, nested VectorType; not UserType):
+// bad_type_name when the name is malformed or names a type we do not know.
+[[nodiscard]] std::error_code parse_class_name(std::string_view name, data_type& out);
+// The marshal class name of t as Cassandra spells it, e.g. "org.apache.cassandra.db.marshal.VectorType(
+// org.apache.cassandra.db.marshal.FloatType , 3)" (one line, a space before the comma); "" for udt.
+std::string class_name_of(const data_type& t);
+
+// The width of a value of t when Cassandra's VectorType writes it without a length prefix (its
+// valueLengthIfFixed: boolean 1, int and float 4, bigint, counter, double and timestamp 8, uuid and
+// timeuuid 16, a vector of those dimension times as many); 0 for the variable-size types, whose
+// elements each get an [unsigned vint] length. date, time, smallint and tinyint are variable in
+// Cassandra 5.0, whatever their real width.
+std::size_t vector_fixed_size(const data_type& t) noexcept;
 
 // Reads an [option] type. Types the version does not have (date, time, smallint, tinyint in v3)
 // are refused with unsupported_by_version. Errors go to the reader (sticky).

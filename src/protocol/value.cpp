@@ -134,6 +134,36 @@ std::error_code encode_fields(byte_writer& w, const data_type& t, const cql_valu
     return {};
 }
 
+std::error_code encode_content(byte_writer& w, const data_type& t, const cql_value& v, protocol_version ver,
+                               int depth);
+
+// vector<T, n> (Cassandra 5.0 VectorType): exactly n non-null elements, no count. Fixed-width
+// element types are concatenated; the others each get an [unsigned vint] length first.
+std::error_code encode_vector(byte_writer& w, const data_type& t, const cql_value& v, protocol_version ver,
+                              int depth) {
+    const auto* l = v.get_if<cql_list>();
+    if (!l || t.children.size() != 1) return fail(errc::invalid_value);
+    if (l->size() != t.dimension) return fail(errc::vector_dimension);
+    const data_type& et = t.children[0];
+    const std::size_t fixed = vector_fixed_size(et);
+    std::vector<std::uint8_t> scratch;
+    for (const auto& e : *l) {
+        if (e.is_null() || e.is_unset()) return fail(errc::invalid_value);  // Cassandra: "Element at index i is null"
+        if (fixed != 0) {
+            const std::size_t at = w.size();
+            if (auto ec = encode_content(w, et, e, ver, depth + 1)) return ec;
+            if (w.size() - at != fixed) return fail(errc::invalid_value);
+            continue;
+        }
+        scratch.clear();
+        byte_writer sw(scratch);
+        if (auto ec = encode_content(sw, et, e, ver, depth + 1)) return ec;
+        write_unsigned_vint(w, scratch.size());
+        w.raw(bytes_view(scratch));
+    }
+    return {};
+}
+
 bool needs_v4(type_id id) noexcept {
     return id == type_id::date || id == type_id::time || id == type_id::smallint || id == type_id::tinyint;
 }
@@ -149,6 +179,7 @@ std::error_code encode_content(byte_writer& w, const data_type& t, const cql_val
     case type_id::map: return encode_map(w, t, v, ver, depth);
     case type_id::tuple:
     case type_id::udt: return encode_fields(w, t, v, ver, depth);
+    case type_id::vector: return encode_vector(w, t, v, ver, depth);
     default: return encode_variable(w, t.id, v) ? std::error_code{} : fail(errc::invalid_value);
     }
 }

@@ -78,7 +78,8 @@ using cql_map = std::vector<std::pair<cql_value, cql_value>>;  // map, in wire o
 // One CQL value. The alternative is the wire representation; the data_type it travels with
 // decides the rest: bigint/counter/timestamp -> int64_t; ascii/varchar -> string; blob and custom
 // types other than duration -> vector<uint8_t>; uuid/timeuuid -> uuid_bytes; inet -> inet_address
-// (port unused); list/set/tuple/udt -> cql_list (tuple and udt elements may be null); map -> cql_map.
+// (port unused); list/set/tuple/udt -> cql_list (tuple and udt elements may be null); map -> cql_map;
+// vector<T, n> -> cql_list of exactly n non-null T values (encode says vector_dimension otherwise).
 struct cql_value {
     using variant_type =
         std::variant<null_value, unset_value_t, bool, std::int8_t, std::int16_t, std::int32_t, std::int64_t, float,

@@ -171,6 +171,40 @@ std::error_code decode_fields(bytes_view c, const data_type& t, protocol_version
     return {};
 }
 
+// vector<T, n>: n elements, concatenated when T has a fixed width (so the cell is exactly n times
+// that wide), else each behind an [unsigned vint] length. No element is null; nothing may follow.
+std::error_code decode_vector(bytes_view c, const data_type& t, protocol_version ver, int depth, cql_value& out) {
+    if (t.children.size() != 1 || t.dimension == 0 || t.dimension > max_vector_dimension)
+        return fail(errc::invalid_value);
+    const data_type& et = t.children[0];
+    const std::size_t fixed = vector_fixed_size(et);
+    if (fixed != 0 && c.size() != fixed * t.dimension) return fail(errc::vector_dimension);
+    cql_list l;
+    byte_reader r(c);
+    l.reserve(r.reserve_hint(t.dimension, fixed != 0 ? fixed : 1));
+    for (std::uint32_t i = 0; i < t.dimension && r.ok(); ++i) {
+        std::size_t size = fixed;
+        if (fixed == 0) {
+            const std::uint64_t n = read_unsigned_vint(r);
+            if (!r.ok()) break;
+            if (n > r.remaining()) {
+                r.fail(errc::truncated);
+                break;
+            }
+            size = static_cast<std::size_t>(n);
+        }
+        const bytes_view e = r.raw(size);
+        if (!r.ok()) break;
+        cql_value& ev = l.emplace_back();
+        if (auto ec = decode_at(e, et, ver, ev, depth + 1)) return ec;
+        // An empty element of a non-string type decodes as the legacy null, which a vector never holds.
+        if (ev.is_null()) return fail(errc::invalid_value);
+    }
+    if (auto ec = r.finish()) return ec;
+    out = cql_value{std::move(l)};
+    return {};
+}
+
 bool needs_v4(type_id id) noexcept {
     return id == type_id::date || id == type_id::time || id == type_id::smallint || id == type_id::tinyint;
 }
@@ -204,6 +238,7 @@ std::error_code decode_at(bytes_view c, const data_type& t, protocol_version ver
         return {};
     }
     if (t.is_duration()) return decode_duration(c, out);
+    if (t.id == type_id::vector) return decode_vector(c, t, ver, depth, out);
     return decode_scalar(c, t.id, out);
 }
 

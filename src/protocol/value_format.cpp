@@ -156,13 +156,14 @@ std::string render_composite(const data_type& t, const cql_value& v, int depth) 
     if (!l) return "<invalid>";
     const bool is_udt = t.id == type_id::udt, is_fields = is_udt || t.id == type_id::tuple;
     if ((is_fields && l->size() > t.children.size()) || (!is_fields && t.children.size() != 1)) return "<invalid>";
-    std::string s = t.id == type_id::list ? "[" : is_udt || t.id == type_id::set ? "{" : "(";
+    const bool square = t.id == type_id::list || t.id == type_id::vector;
+    std::string s = square ? "[" : is_udt || t.id == type_id::set ? "{" : "(";
     for (std::size_t i = 0; i < l->size(); ++i) {
         const data_type& et = is_fields ? t.children[i] : t.children[0];
         std::string name = is_udt && i < t.field_names.size() ? t.field_names[i] + ": " : "";
         s += (i ? ", " : "") + name + render(et, (*l)[i], depth + 1);
     }
-    return s + (t.id == type_id::list ? "]" : is_udt || t.id == type_id::set ? "}" : ")");
+    return s + (square ? "]" : is_udt || t.id == type_id::set ? "}" : ")");
 }
 
 std::string render_scalar(const cql_value& v) {
@@ -195,7 +196,8 @@ std::string render(const data_type& t, const cql_value& v, int depth) {
     case type_id::set:
     case type_id::map:
     case type_id::tuple:
-    case type_id::udt: return render_composite(t, v, depth);
+    case type_id::udt:
+    case type_id::vector: return render_composite(t, v, depth);
     case type_id::timestamp:
         if (const auto* ms = v.get_if<std::int64_t>()) return timestamp_text(*ms);
         return "<invalid>";

@@ -89,6 +89,7 @@ asio::awaitable<std::error_code> connection::connect_once(protocol_version v) {
     if (!ec) {
         auto settings = opts_.handshake;
         settings.version = v;
+        settings.host = host_;
         handshake hs(settings);
         ec = co_await run_handshake(hs);
         version_ = hs.version();

@@ -2,6 +2,8 @@
 #include "cql/detail/handshake.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <optional>
 
 #include "cql/error.hpp"
 #include "protocol/compression.hpp"
@@ -125,16 +127,41 @@ handshake::action handshake::on_startup_reply(const frame& f) {
         return fail(make_error_code(client_errc::protocol_violation), "expected READY or AUTHENTICATE in reply to STARTUP");
     framed_ = settings_.version >= protocol_version::v5;
     authenticator_ = std::get<authenticate_response>(r.body).authenticator;
-    if (settings_.username.empty())
+    return on_authenticate();
+}
+
+// AUTHENTICATE: make the authenticator (the configured factory's, or PLAIN) and send its first token.
+handshake::action handshake::on_authenticate() {
+    if (settings_.make_authenticator) {
+        try {
+            auth_ = settings_.make_authenticator(settings_.host);
+        } catch (const std::exception& e) {
+            return fail(make_error_code(client_errc::authentication_failed),
+                        "the authenticator factory failed for " + authenticator_ + ": " + e.what());
+        }
+        if (!auth_)
+            return fail(make_error_code(client_errc::authentication_failed),
+                        "the authenticator factory returned no authenticator for " + authenticator_);
+    } else if (settings_.username.empty()) {
         return fail(make_error_code(client_errc::authentication_failed),
                     "the node requires authentication (" + authenticator_ + ") but no username is configured");
-    // SASL PLAIN: authzid (empty) NUL authcid NUL password.
-    std::vector<std::uint8_t> token;
-    token.reserve(settings_.username.size() + settings_.password.size() + 2);
-    token.push_back(0);
-    token.insert(token.end(), settings_.username.begin(), settings_.username.end());
-    token.push_back(0);
-    token.insert(token.end(), settings_.password.begin(), settings_.password.end());
+    } else {
+        auth_ = std::make_unique<plain_authenticator>(settings_.username, settings_.password);
+    }
+    std::optional<std::vector<std::uint8_t>> token;
+    try {
+        token = auth_->initial_response(authenticator_);
+    } catch (const std::exception& e) {
+        return fail(make_error_code(client_errc::authentication_failed),
+                    "the authenticator failed at " + round_name() + " for " + authenticator_ + ": " + e.what());
+    }
+    if (!token)
+        return fail(make_error_code(client_errc::authentication_failed),
+                    "the authenticator gave up at " + round_name() + " for " + authenticator_);
+    return write_auth_response(*token);
+}
+
+handshake::action handshake::write_auth_response(std::vector<std::uint8_t>& token) {
     out_.clear();
     envelope_.clear();
     auto ec = encode_request(framed_ ? envelope_ : out_, settings_.version, 0, auth_response_request{value_view::of(token)});
@@ -145,18 +172,54 @@ handshake::action handshake::on_startup_reply(const frame& f) {
     return write_frame();
 }
 
+std::string handshake::round_name() const {
+    return auth_round_ == 0 ? "the initial response" : "AUTH_CHALLENGE " + std::to_string(auth_round_);
+}
+
 handshake::action handshake::on_auth_reply(const frame& f) {
-    // The frame holding the password is no longer needed.
+    // The frame holding the last token is no longer needed.
     wipe_out();
-    response success;
-    if (f.header.op == opcode::auth_success && !decode_response(f, success)) {
+    if (f.header.op == opcode::auth_success) {
+        response success;
+        if (decode_response(f, success))
+            return fail(make_error_code(client_errc::protocol_violation), "undecodable AUTH_SUCCESS");
+        const auto& t = std::get<auth_success_response>(success.body).token;
+        try {
+            auth_->on_success(t ? std::span<const std::uint8_t>(*t) : std::span<const std::uint8_t>());
+        } catch (const std::exception& e) {
+            return fail(make_error_code(client_errc::authentication_failed),
+                        "the authenticator refused AUTH_SUCCESS from " + authenticator_ + ": " + e.what());
+        }
         state_ = state::finished;
+        auth_.reset();
         return {step::done, {}, {}};
     }
-    if (f.header.op == opcode::auth_challenge)
+    if (f.header.op == opcode::auth_challenge) return on_challenge(f);
+    return fail(make_error_code(client_errc::protocol_violation),
+                "expected AUTH_SUCCESS or AUTH_CHALLENGE in reply to AUTH_RESPONSE");
+}
+
+handshake::action handshake::on_challenge(const frame& f) {
+    response r;
+    if (decode_response(f, r)) return fail(make_error_code(client_errc::protocol_violation), "undecodable AUTH_CHALLENGE");
+    if (++auth_round_ > max_auth_challenges)
         return fail(make_error_code(client_errc::authentication_failed),
-                    "the node sent an AUTH_CHALLENGE; only SASL PLAIN (PasswordAuthenticator) is supported");
-    return fail(make_error_code(client_errc::protocol_violation), "expected AUTH_SUCCESS in reply to AUTH_RESPONSE");
+                    "more than " + std::to_string(max_auth_challenges) + " AUTH_CHALLENGE rounds from " + authenticator_);
+    auto& challenge = std::get<auth_challenge_response>(r.body).token;
+    std::optional<std::vector<std::uint8_t>> token;
+    try {
+        token = auth_->evaluate_challenge(challenge ? std::span<const std::uint8_t>(*challenge)
+                                                    : std::span<const std::uint8_t>());
+    } catch (const std::exception& e) {
+        if (challenge) std::fill(challenge->begin(), challenge->end(), std::uint8_t{0});
+        return fail(make_error_code(client_errc::authentication_failed),
+                    "the authenticator failed at " + round_name() + " from " + authenticator_ + ": " + e.what());
+    }
+    if (challenge) std::fill(challenge->begin(), challenge->end(), std::uint8_t{0});
+    if (!token)
+        return fail(make_error_code(client_errc::authentication_failed),
+                    "the authenticator gave up at " + round_name() + " from " + authenticator_);
+    return write_auth_response(*token);
 }
 
 }  // namespace cql::detail

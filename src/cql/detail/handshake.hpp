@@ -1,5 +1,6 @@
 // Sans-I/O connection handshake: OPTIONS -> SUPPORTED -> STARTUP -> READY, or AUTHENTICATE ->
-// AUTH_RESPONSE (SASL PLAIN) -> AUTH_SUCCESS. Tells its driver what to do next (write these bytes,
+// AUTH_RESPONSE -> (AUTH_CHALLENGE -> AUTH_RESPONSE)* -> AUTH_SUCCESS, the tokens coming from a
+// cql::authenticator (SASL PLAIN from username / password when none is configured). Tells its driver what to do next (write these bytes,
 // read a frame, done, failed, reconnect with a lower protocol version); it never touches a socket.
 // In v5 the node's READY or AUTHENTICATE is the last unframed message: from then on both sides use
 // segments (protocol/segment.hpp), so AUTH_RESPONSE is written as segments and framed() tells the
@@ -12,6 +13,7 @@
 #include <system_error>
 #include <vector>
 
+#include "cql/auth.hpp"
 #include "protocol/frame.hpp"
 
 namespace cql::detail {
@@ -21,6 +23,9 @@ struct handshake_settings {
     bool want_compression = true;
     std::string username;  // empty: no credentials
     std::string password;
+    // When set, makes the authenticator instead of SASL PLAIN from username / password.
+    authenticator_factory make_authenticator;
+    std::string host;  // passed to make_authenticator
     std::string driver_name = "destination-cassandra-cql";
     std::string driver_version = "0.1.0";
 };
@@ -61,7 +66,13 @@ private:
     action fail(std::error_code ec, std::string message);
     action on_supported(const protocol::frame& f);
     action on_startup_reply(const protocol::frame& f);
+    action on_authenticate();
     action on_auth_reply(const protocol::frame& f);
+    action on_challenge(const protocol::frame& f);
+    // Writes one AUTH_RESPONSE with token (zeroed afterwards), in segments once framed.
+    action write_auth_response(std::vector<std::uint8_t>& token);
+    // "the initial response" or "AUTH_CHALLENGE 2": where an exchange stopped, for messages.
+    std::string round_name() const;
     // A frame that is an ERROR: a version refusal asks for a lower version, others fail.
     action on_error_frame(const protocol::frame& f);
 
@@ -71,10 +82,15 @@ private:
     bool framed_ = false;
     std::string cql_version_ = "3.0.0";
     std::string authenticator_;
+    std::unique_ptr<cql::authenticator> auth_;
+    int auth_round_ = 0;  // AUTH_CHALLENGEs answered so far
     std::string message_;
     std::vector<std::uint8_t> out_;
     std::vector<std::uint8_t> scratch_;
     std::vector<std::uint8_t> envelope_;  // AUTH_RESPONSE before it goes into segments (wiped too)
 };
+
+// A node that keeps challenging is not an exchange that ends: refuse after this many rounds.
+inline constexpr int max_auth_challenges = 64;
 
 }  // namespace cql::detail

@@ -11,6 +11,7 @@ connection_options session_impl::connection_opts() const {
     o.handshake.want_compression = cfg_.compression;
     o.handshake.username = cfg_.username;
     o.handshake.password = cfg_.password;
+    o.handshake.make_authenticator = cfg_.make_authenticator;
     o.tls = tls_;
     o.verify_host_name = cfg_.tls.verify_host_name;
     o.host_name_override = cfg_.tls.host_name_override;
