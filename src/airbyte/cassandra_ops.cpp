@@ -232,13 +232,23 @@ void cassandra_ops::finish(const std::shared_ptr<attempt>& a, std::error_code ec
         record_failure(*a, ec, r);
     }
     // The client completes a read's responses one after the other; they reach the sink together.
+    // (done_m_ is uncontended: only a client that completed a statement on the caller's thread
+    // would make it do something.)
     a->ec = ec;
-    done_.push_back(a);
-    if (done_.size() == 1) asio::post(db_.async().executor(), [this] { flush_completions(); });
+    bool first = false;
+    {
+        std::lock_guard lock(done_m_);
+        done_.push_back(a);
+        first = done_.size() == 1;
+    }
+    if (first) asio::post(db_.async().executor(), [this] { flush_completions(); });
 }
 
 void cassandra_ops::flush_completions() {
-    flushing_.swap(done_);
+    {
+        std::lock_guard lock(done_m_);
+        flushing_.swap(done_);
+    }
     done_items_.clear();
     std::size_t bytes = 0;
     for (const auto& a : flushing_) {

@@ -138,9 +138,11 @@ private:
     std::size_t wait_bytes_ = 0;  // what the waiting submitter needs room for
     std::atomic<bool> failed_{false};
     std::deque<std::shared_ptr<attempt>> retries_;  // in due order (backoffs grow: nearly FIFO)
-    // The pool of the hot path's slots: free_ and batch_ belong to the submitting thread, done_ to
-    // the client's thread; returned_ (under m_) carries finished slots back to the submitter.
+    // The pool of the hot path's slots: free_ and batch_ belong to the submitting thread; done_
+    // (under done_m_) collects finished ones until flush_completions hands them to their sinks on
+    // the client's thread; returned_ (under m_) carries them back to the submitter.
     std::vector<std::shared_ptr<attempt>> free_, batch_, returned_;
+    std::mutex done_m_;
     std::vector<std::shared_ptr<attempt>> done_, flushing_;
     std::vector<completion> done_items_;
     std::atomic<std::size_t> waiting_retries_{0};
