@@ -32,7 +32,17 @@ struct cassandra_ops::attempt {
     done_fn done;
     int failures = 0;
     clock::time_point first_failure{}, due{};
+    completion_sink* sink = nullptr;  // pooled (the hot path): the outcome goes there, with tag
+    completion_tag tag{};
+    std::error_code ec{};  // pooled: the final outcome, until flush_completions hands it over
 };
+
+namespace {
+// Statements handed to the client in one go, and the window's low-water mark (the waiting
+// submitter is woken once a quarter of the window is free, not on every completion).
+std::size_t batch_size(std::size_t window) { return std::clamp<std::size_t>(window / 8, 1, 64); }
+std::size_t low_water(std::size_t window) { return window - std::max<std::size_t>(1, window / 4); }
+}  // namespace
 
 cassandra_ops::cassandra_ops(cql::session_config cfg, std::size_t max_in_flight, std::size_t max_bytes,
                              std::chrono::milliseconds retry_window)
@@ -115,8 +125,10 @@ std::optional<op_error> cassandra_ops::prepare(const std::string& what, const st
 }
 
 bool cassandra_ops::submit(cql::bound_statement st, std::size_t bytes, done_fn done) {
+    flush();
     {
         std::unique_lock lock(m_);
+        wait_bytes_ = bytes;
         while (!(failure_ || in_flight_ == 0 || (in_flight_ < max_in_flight_ && bytes_ + bytes <= max_bytes_))) wait_step(lock);
         if (failure_) return false;
         ++in_flight_;
@@ -134,6 +146,49 @@ void cassandra_ops::submit_now(cql::bound_statement st, std::size_t bytes, done_
         bytes_ += bytes;
     }
     send(std::make_shared<attempt>(attempt{std::move(st), bytes, std::move(done)}));
+}
+
+bool cassandra_ops::submit(cql::bound_statement& st, std::size_t bytes, completion_sink& sink, const completion_tag& tag) {
+    auto room = [&] { return failure_ || in_flight_ == 0 || (in_flight_ < max_in_flight_ && bytes_ + bytes <= max_bytes_); };
+    std::unique_lock lock(m_);
+    if (!room()) {
+        // What is batched here goes out before this thread sleeps: it may be what frees the room.
+        lock.unlock();
+        flush();
+        lock.lock();
+        wait_bytes_ = bytes;
+        while (!room()) wait_step(lock);
+    }
+    if (failure_) return false;
+    ++in_flight_;
+    bytes_ += bytes;
+    if (free_.empty()) free_.swap(returned_);
+    lock.unlock();
+    std::shared_ptr<attempt> a;
+    if (free_.empty()) {
+        a = std::make_shared<attempt>();
+    } else {
+        a = std::move(free_.back());
+        free_.pop_back();
+    }
+    std::swap(a->st, st);
+    a->bytes = bytes;
+    a->sink = &sink;
+    a->tag = tag;
+    a->failures = 0;
+    a->ec.clear();
+    batch_.push_back(std::move(a));
+    if (batch_.size() >= batch_size(max_in_flight_)) flush();
+    return true;
+}
+
+void cassandra_ops::flush() {
+    if (batch_.empty()) return;
+    // One hand-off to the client's thread for the whole batch.
+    asio::post(db_.async().executor(), [this, batch = std::move(batch_)]() mutable {
+        for (auto& a : batch) send(std::move(a));
+    });
+    batch_.clear();
 }
 
 void cassandra_ops::send(std::shared_ptr<attempt> a) {
@@ -159,24 +214,81 @@ void cassandra_ops::on_done(const std::shared_ptr<attempt>& a, std::error_code e
             return;
         }
     }
-    a->done(ec, r);
-    std::lock_guard lock(m_);
-    --in_flight_;
-    bytes_ -= a->bytes;
-    if (ec && !failure_) {
-        failure_ = op_error{ec, explain(ec, r.diag, a->st.prepared.valid() ? a->st.prepared.query() : std::string())};
-        if (a->failures > 0 && retryable(ec, r.diag))
-            failure_->message += " (still failing after " + std::to_string(a->failures) + " attempts in the " +
-                                 std::to_string(retry_window_.count() / 1000) + " s retry window)";
-        else if (a->failures > 0)
-            failure_->message += " (after " + std::to_string(a->failures) + " attempts that failed transiently)";
+    finish(a, ec, r);
+}
+
+void cassandra_ops::finish(const std::shared_ptr<attempt>& a, std::error_code ec, const cql::result& r) {
+    if (!a->sink) {
+        a->done(ec, r);
+        std::lock_guard lock(m_);
+        --in_flight_;
+        bytes_ -= a->bytes;
+        if (ec) record_failure(*a, ec, r);
+        wake_waiters();
+        return;
     }
-    cv_.notify_all();
+    if (ec) {
+        std::lock_guard lock(m_);
+        record_failure(*a, ec, r);
+    }
+    // The client completes a read's responses one after the other; they reach the sink together.
+    // (done_m_ is uncontended: only a client that completed a statement on the caller's thread
+    // would make it do something.)
+    a->ec = ec;
+    bool first = false;
+    {
+        std::lock_guard lock(done_m_);
+        done_.push_back(a);
+        first = done_.size() == 1;
+    }
+    if (first) asio::post(db_.async().executor(), [this] { flush_completions(); });
+}
+
+void cassandra_ops::flush_completions() {
+    {
+        std::lock_guard lock(done_m_);
+        flushing_.swap(done_);
+    }
+    done_items_.clear();
+    std::size_t bytes = 0;
+    for (const auto& a : flushing_) {
+        done_items_.push_back({a->tag, a->ec});
+        bytes += a->bytes;
+    }
+    for (std::size_t i = 0, j = 0; i < flushing_.size(); i = j) {  // runs of one sink
+        for (j = i + 1; j < flushing_.size() && flushing_[j]->sink == flushing_[i]->sink;) ++j;
+        flushing_[i]->sink->completed(std::span<const completion>(done_items_.data() + i, j - i));
+    }
+    std::lock_guard lock(m_);
+    in_flight_ -= flushing_.size();
+    bytes_ -= bytes;
+    for (auto& a : flushing_) returned_.push_back(std::move(a));
+    flushing_.clear();
+    wake_waiters();
+}
+
+void cassandra_ops::record_failure(const attempt& a, std::error_code ec, const cql::result& r) {
+    if (failure_) return;
+    failure_ = op_error{ec, explain(ec, r.diag, a.st.prepared.valid() ? a.st.prepared.query() : std::string())};
+    if (a.failures > 0 && retryable(ec, r.diag))
+        failure_->message += " (still failing after " + std::to_string(a.failures) + " attempts in the " +
+                             std::to_string(retry_window_.count() / 1000) + " s retry window)";
+    else if (a.failures > 0)
+        failure_->message += " (after " + std::to_string(a.failures) + " attempts that failed transiently)";
+    failed_.store(true, std::memory_order_release);
+}
+
+void cassandra_ops::wake_waiters() {
+    if (waiters_ == 0) return;
+    const bool room = in_flight_ <= low_water(max_in_flight_) && bytes_ + wait_bytes_ <= max_bytes_;
+    if (failure_ || in_flight_ == 0 || room) cv_.notify_all();
 }
 
 void cassandra_ops::wait_step(std::unique_lock<std::mutex>& lock) {
     if (retries_.empty()) {
+        ++waiters_;
         cv_.wait(lock);
+        --waiters_;
         return;
     }
     const auto now = clock::now();
@@ -193,18 +305,20 @@ void cassandra_ops::wait_step(std::unique_lock<std::mutex>& lock) {
         }
     }
     if (due.empty()) {
+        ++waiters_;
         cv_.wait_until(lock, next);
+        --waiters_;
         return;
     }
     lock.unlock();
     for (auto& a : due) {
         if (auto f = first_failure()) {
-            // Another statement failed for good: this one is not sent again.
-            a->done(f->ec, cql::result{});
-            std::lock_guard l(m_);
-            --in_flight_;
-            bytes_ -= a->bytes;
-            cv_.notify_all();
+            // Another statement failed for good: this one is not sent again. A pooled one is
+            // finished on the client's thread, which owns the batch of completions.
+            if (a->sink)
+                asio::post(db_.async().executor(), [this, a, ec = f->ec] { finish(a, ec, cql::result{}); });
+            else
+                finish(a, f->ec, cql::result{});
         } else {
             send(std::move(a));
         }
@@ -221,6 +335,7 @@ void cassandra_ops::pump_retries() {
 }
 
 std::optional<op_error> cassandra_ops::drain() {
+    flush();
     std::unique_lock lock(m_);
     while (in_flight_ != 0) wait_step(lock);
     return failure_;

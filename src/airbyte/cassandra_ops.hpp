@@ -12,7 +12,9 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <span>
 #include <system_error>
+#include <vector>
 
 #include "cql/blocking.hpp"
 
@@ -22,6 +24,24 @@ namespace airbyte {
 struct op_error {
     std::error_code ec;
     std::string message;
+};
+
+// The hot path's completions (issue 18): no callable per statement. The caller tags each
+// statement with what it needs back (its own words: cassandra_ops only carries the tag) and gets
+// the outcomes in batches, on the client's thread, with the window's lock released.
+struct completion_tag {
+    std::uint64_t a = 0, b = 0, c = 0, d = 0;
+};
+struct completion {
+    completion_tag tag;
+    std::error_code ec;
+};
+class completion_sink {
+public:
+    virtual void completed(std::span<const completion> batch) = 0;
+
+protected:
+    ~completion_sink() = default;
 };
 
 class cassandra_ops {
@@ -48,9 +68,17 @@ public:
     // The same without waiting for room (it still counts in the window, and drain waits for it),
     // also after a failure: for the few writes the client's own thread must send (a watermark).
     void submit_now(cql::bound_statement st, std::size_t bytes, done_fn done);
+    // The hot path: like submit, but st is sent from a pooled slot and st comes back holding an
+    // earlier statement of that slot (clear its values and reuse their capacity); the outcome goes
+    // to sink with tag. Statements are handed to the client in batches: call flush() before the
+    // calling thread may block on something else (e.g. a read of the input). One thread only.
+    bool submit(cql::bound_statement& st, std::size_t bytes, completion_sink& sink, const completion_tag& tag);
+    void flush();
     // Waits until nothing is in flight; the first failure, if any.
     std::optional<op_error> drain();
     std::optional<op_error> first_failure();
+    // Whether a statement failed for good; no lock (for a check per input line).
+    bool failed() const noexcept { return failed_.load(std::memory_order_acquire); }
     std::size_t in_flight();
     // Sends the retries that are due; cheap when there are none. For a caller that is not blocked in
     // submit or drain (e.g. between two input lines).
@@ -80,6 +108,16 @@ private:
     struct attempt;
     void send(std::shared_ptr<attempt> a);
     void on_done(const std::shared_ptr<attempt>& a, std::error_code ec, const cql::result& r);
+    // The final outcome of a statement: its callback now, or (pooled) its completion in the batch
+    // handed to the sink by flush_completions.
+    void finish(const std::shared_ptr<attempt>& a, std::error_code ec, const cql::result& r);
+    // With the lock held: the statement left the window (a failure is remembered).
+    void leave_window(const attempt& a, std::error_code ec, const cql::result& r);
+    void flush_completions();  // on the client's thread
+    void record_failure(const attempt& a, std::error_code ec, const cql::result& r);  // lock held
+    // With the lock held: wakes a thread waiting for room once the window is down to its low-water
+    // mark (not on every completion), or for drain once it is empty, or on a failure.
+    void wake_waiters();
     // With the lock held: sends the retries that are due (releasing the lock meanwhile) and waits
     // for a change or the next due retry.
     void wait_step(std::unique_lock<std::mutex>& lock);
@@ -98,7 +136,17 @@ private:
     std::condition_variable cv_;
     std::size_t in_flight_ = 0, bytes_ = 0;
     std::optional<op_error> failure_, last_retried_;
+    std::size_t waiters_ = 0;     // threads in wait_step
+    std::size_t wait_bytes_ = 0;  // what the waiting submitter needs room for
+    std::atomic<bool> failed_{false};
     std::deque<std::shared_ptr<attempt>> retries_;  // in due order (backoffs grow: nearly FIFO)
+    // The pool of the hot path's slots: free_ and batch_ belong to the submitting thread; done_
+    // (under done_m_) collects finished ones until flush_completions hands them to their sinks on
+    // the client's thread; returned_ (under m_) carries them back to the submitter.
+    std::vector<std::shared_ptr<attempt>> free_, batch_, returned_;
+    std::mutex done_m_;
+    std::vector<std::shared_ptr<attempt>> done_, flushing_;
+    std::vector<completion> done_items_;
     std::atomic<std::size_t> waiting_retries_{0};
     std::uint64_t retried_ = 0;
     std::mt19937_64 rng_;

@@ -51,7 +51,7 @@ struct target {
     std::string last_status;               // the source's last TRACE STREAM_STATUS for it, if any
 };
 
-class write_job {
+class write_job final : public completion_sink {
 public:
     write_job(const connector_config& cfg, const std::vector<configured_stream>& streams, output& out)
         : cfg_(cfg),
@@ -94,6 +94,8 @@ private:
     void release_states();
     void send_watermarks(std::vector<std::pair<std::size_t, std::uint64_t>> round);
     void progress(bool final);
+    // The records' writes, in batches on the client's thread (cassandra_ops::submit's sink).
+    void completed(std::span<const completion> batch) override;
 
     const connector_config& cfg_;
     output& out_;
@@ -108,6 +110,11 @@ private:
     std::uint64_t states_emitted_ = 0;
     std::int64_t last_watermark_us_ = 0;
     record_values rec_;  // the record being written (its vectors reused)
+    // The statements being built, handed to cassandra_ops and back (their vectors reused).
+    cql::bound_statement stmt_, del_stmt_;
+    // Dedup records not raw-staged write two statements: those with one outcome in, and whether it
+    // succeeded (client's thread, under m_).
+    std::map<std::pair<std::size_t, std::uint64_t>, bool> halves_;
     clock_type::time_point started_ = clock_type::now(), last_progress_ = started_;
     std::uint64_t input_bytes_ = 0;
 };
@@ -318,10 +325,13 @@ std::optional<std::string> write_job::on_record(const scanned_message& m, std::s
     if (auto e = t.format->bind(m, db_.random_uuid(), rec_)) return *e;
     const bool cdc = rec_.cdc_delete && !t.staged;  // staged: the commit applies the CDC delete
     const bool with_delete = dedup && !t.staged;     // staged: the commit applies dedup
-    cql::bound_statement b{cdc ? t.cdc_delete : t.insert, {}, {}};
+    auto& b = stmt_;
+    b.prepared = cdc ? t.cdc_delete : t.insert;
+    b.values.clear();
+    b.options = {};
     b.options.idempotent = true;
     if (cdc) {
-        b.values = std::move(rec_.delete_values);
+        std::swap(b.values, rec_.delete_values);
     } else {
         b.values.reserve(rec_.columns.size() + 5);
         if (t.staged) b.values.resize(3);  // the attempt, bucket and number: set once the record is numbered
@@ -329,11 +339,6 @@ std::optional<std::string> write_job::on_record(const scanned_message& m, std::s
         if (with_delete) b.values.emplace_back(dedup_write_timestamp);
         if (!dedup) b.options.timestamp = now_micros();
         if (!t.staged && cfg_.ttl_seconds > 0) b.values.emplace_back(static_cast<std::int32_t>(cfg_.ttl_seconds));
-    }
-    cql::bound_statement del{t.delete_older, {}, {}};
-    if (with_delete && !cdc) {
-        del.values = std::move(rec_.delete_values);
-        del.options.idempotent = true;
     }
     record_ref ref;
     {
@@ -345,29 +350,45 @@ std::optional<std::string> write_job::on_record(const scanned_message& m, std::s
         b.values[1] = cql_value(staging::bucket_of(ref.index));
         b.values[2] = cql_value(static_cast<std::int64_t>(ref.index));
     }
-    // The record counts as written once every statement for it succeeded (two for dedup).
-    struct pending_record {
-        std::atomic<int> left;
-        std::atomic<bool> failed{false};
-    };
-    auto p = std::make_shared<pending_record>();
-    p->left = with_delete && !cdc ? 2 : 1;
-    const bool hold = t.hold_acks;
-    auto done = [this, p, ref, idx, bytes, hold](std::error_code ec, const cql::result&) {
-        if (ec) p->failed = true;
-        if (--p->left > 0 || p->failed) return;
-        {
-            std::lock_guard lock(m_);
-            targets_[idx].records++;
-            targets_[idx].bytes += bytes;
-            if (hold) return;
-            tracker_.ack(ref);
-        }
-        release_states();
-    };
-    if (with_delete && !cdc && !db_.submit(std::move(del), 64, done)) return std::nullopt;
-    db_.submit(std::move(b), bytes, std::move(done));
+    // The record counts as written once every statement for it succeeded (two for dedup); the
+    // tag says which record, stream, size, whether its acks are held, and whether it has two.
+    const bool pair = with_delete && !cdc;
+    const completion_tag tag{ref.slot, ref.index, bytes,
+                             idx | (std::uint64_t(t.hold_acks) << 32) | (std::uint64_t(pair) << 33)};
+    if (pair) {
+        auto& d = del_stmt_;
+        d.prepared = t.delete_older;
+        d.values.clear();
+        std::swap(d.values, rec_.delete_values);
+        d.options = {};
+        d.options.idempotent = true;
+        if (!db_.submit(d, 64, *this, tag)) return std::nullopt;
+    }
+    db_.submit(b, bytes, *this, tag);
     return std::nullopt;
+}
+
+void write_job::completed(std::span<const completion> batch) {
+    {
+        std::lock_guard lock(m_);
+        for (const auto& c : batch) {
+            const record_ref ref{static_cast<std::size_t>(c.tag.a), c.tag.b};
+            const std::size_t idx = c.tag.d & 0xFFFFFFFFu;
+            const bool hold = (c.tag.d >> 32) & 1, pair = (c.tag.d >> 33) & 1;
+            bool ok = !c.ec;
+            if (pair) {
+                auto [it, first] = halves_.try_emplace({ref.slot, ref.index}, ok);
+                if (first) continue;
+                ok = ok && it->second;
+                halves_.erase(it);
+            }
+            if (!ok) continue;  // a failure fails the sync: no state covers this record
+            targets_[idx].records++;
+            targets_[idx].bytes += c.tag.c;
+            if (!hold) tracker_.ack(ref);
+        }
+    }
+    release_states();
 }
 
 void write_job::on_trace(const scanned_message& m) {
@@ -427,6 +448,7 @@ void write_job::progress(bool final) {
 
 std::optional<std::string> write_job::read_input(int fd) {
     line_reader in(fd, cfg_.max_record_bytes);
+    in.before_read([this] { db_.flush(); });
     message_scanner scanner;
     scanned_message m;
     std::string error;
@@ -452,7 +474,7 @@ std::optional<std::string> write_job::read_input(int fd) {
                 break;
         }
         if (e) return where + *e;
-        if (db_.first_failure()) return std::nullopt;
+        if (db_.failed()) return std::nullopt;
         db_.pump_retries();
         if ((in.line_number() & 1023) == 0) progress(false);
     }

@@ -17,6 +17,7 @@ bool line_reader::fill() {
         }
         if (end_ == buf_.size()) buf_.resize(std::max<std::size_t>(buf_.size() * 2, 1 << 20));
     }
+    if (before_read_) before_read_();
     for (;;) {
         auto n = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
         if (n > 0) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,9 @@ public:
     status next(std::string_view& line);
     std::size_t line_number() const noexcept { return number_; }
     std::uint64_t bytes_read() const noexcept { return bytes_; }
+    // Runs before each read of the fd, which may block (the connector hands its batched writes
+    // to the client there, so none waits on a slow source).
+    void before_read(std::function<void()> f) { before_read_ = std::move(f); }
 
 private:
     bool fill();
@@ -28,6 +32,7 @@ private:
     std::size_t number_ = 0;
     std::uint64_t bytes_ = 0;
     bool eof_ = false;
+    std::function<void()> before_read_;
 };
 
 }  // namespace airbyte

@@ -64,6 +64,12 @@ struct handler {
     // is valid UTF-8, which has none), and no string needs looking at for one.
     bool may_have_surrogates = true;
     rapidjson::StringBuffer* meta_buf = nullptr;
+    // The record's data is not re-serialised on the first pass (data_text false): the handler
+    // counts the bytes the Writer would write (canon) and notes where the object stands in the
+    // line; scan() takes those bytes as they are when they are exactly what the Writer would write.
+    bool data_text = true;
+    rapidjson::InsituStringStream* in = nullptr;
+    std::size_t canon = 0, data_begin = 0, data_end = 0;
 
     bool k(std::size_t i, const char* s) const { return keys[i] == s; }
     void set_key(std::size_t i, std::string_view key) {
@@ -95,7 +101,9 @@ struct handler {
 
     template <class F>
     void forward(std::size_t len, F&& f) {
-        if (in_data(len)) f(data_w);
+        if (in_data(len)) {
+            if (data_text) f(data_w);
+        }
         else if (in_state(len)) f(state_w);
         else if (in_meta(len)) f(meta_w);
     }
@@ -146,13 +154,19 @@ struct handler {
         if (depth == 2 && top_record && second_data) m.has_data = true;
     }
 
+    void count(std::size_t len, std::size_t bytes) {
+        if (!data_text && in_data(len)) canon += bytes;
+    }
+
     bool Null() {
+        count(depth, 4);
         forward(depth, [](auto& w) { w.Null(); });
         return true;
     }
     bool Bool(bool b) {
         if (!wrong_kind("a boolean")) return false;
         scalar_other();
+        count(depth, b ? 4 : 5);
         forward(depth, [b](auto& w) { w.Bool(b); });
         return true;
     }
@@ -169,6 +183,7 @@ struct handler {
             m.has_emitted_at = true;
         }
         scalar_other();
+        count(depth, len);
         // RawValue, not RawNumber: RapidJSON 1.1 writes a RawNumber as a string.
         forward(depth, [&](auto& w) { w.RawValue(s, len, rapidjson::kNumberType); });
         return true;
@@ -182,6 +197,7 @@ struct handler {
         }
         if (surrogate(s, len)) return fail("a string holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair)");
         if (!scalar_string(std::string_view(s, len))) return false;
+        count(depth, len + 2);
         forward(depth, [&](auto& w) { w.String(s, len, true); });
         return true;
     }
@@ -191,7 +207,11 @@ struct handler {
         if (d == 2 && k(0, "record") && k(1, "data")) {
             m.has_data = true;
             m.data_is_object = object;
+            canon = 0;  // a repeated "data" is refused, but count from its start anyway
+            // The iterative parser takes a bracket after its handler call: Tell() is at it.
+            if (in) data_begin = in->Tell();
         }
+        count(d, 1);
         if (d == 1 && k(0, "state") && object) m.has_state = true;
         if (d == 2 && k(0, "record") && k(1, "meta") && object) {
             has_meta = true;  // a repeated "meta": the last one counts
@@ -232,18 +252,23 @@ struct handler {
         if (depth == 2 && k(0, "state") && !once(seen_state, {"type", "stream", "global", "data"}, " in state")) return false;
         // The key belongs to the container at path keys[0..depth-2]; inside the state object, a
         // destinationStats member is dropped (in_state(depth) is false for it).
-        if (in_data(depth - 1)) data_w.Key(s, len, true);
+        if (in_data(depth - 1)) {
+            if (data_text) data_w.Key(s, len, true);
+            else canon += len + 3;  // the quotes and the colon
+        }
         else if (in_state(depth - 1) && in_state(depth)) state_w.Key(s, len, true);
         else if (in_meta(depth - 1)) meta_w.Key(s, len, true);
         return true;
     }
-    bool close(bool object) {
+    bool close(bool object, std::size_t members) {
+        count(depth - 1, 1 + (members ? members - 1 : 0));  // the bracket and the commas
+        if (depth == 3 && top_record && second_data && in) data_end = in->Tell() + 1;  // just past the '}'
         forward(depth - 1, [object](auto& w) { object ? w.EndObject() : w.EndArray(); });
         --depth;
         return true;
     }
-    bool EndObject(rapidjson::SizeType) { return close(true); }
-    bool EndArray(rapidjson::SizeType) { return close(false); }
+    bool EndObject(rapidjson::SizeType n) { return close(true, n); }
+    bool EndArray(rapidjson::SizeType n) { return close(false, n); }
 };
 
 }  // namespace
@@ -312,7 +337,12 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
     rapidjson::InsituStringStream ms(line_.data());
     handler h{m, keys_, data_w_, state_w_, meta_w_, error, big_, line_.data()};
     h.meta_buf = &meta_buf_;
-    h.may_have_surrogates = line.find("\\u") != std::string_view::npos;
+    // Without a backslash no string needs unescaping or escaping again: the data's own bytes, less
+    // any whitespace between tokens, are what the Writer would write (see compact_data).
+    const bool has_backslash = std::memchr(line.data(), '\\', line.size()) != nullptr;
+    h.may_have_surrogates = has_backslash && line.find("\\u") != std::string_view::npos;
+    h.data_text = big_ || has_backslash;
+    h.in = &ms;
     auto res = reader.Parse<scan_flags>(ms, h);
     if (res.IsError() && res.Code() == rapidjson::kParseErrorNumberTooBig && !big_) {
         // JSON puts no bound on numbers, RapidJSON does (a double's range). Such numbers are
@@ -340,11 +370,33 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
     else if (m.type_name == "LOG" || m.type_name == "TRACE" || m.type_name == "CONTROL" || m.type_name == "SPEC" ||
              m.type_name == "CONNECTION_STATUS" || m.type_name == "CATALOG")
         m.type = message_type::other_known;
-    if (m.data_is_object) m.data_json = std::string_view(data_buf_.GetString(), data_buf_.GetSize());
+    if (m.data_is_object && !h.data_text) {
+        compact_data(line.substr(h.data_begin, h.data_end - h.data_begin), h.canon);
+        m.data_json = data_text_;
+    } else if (m.data_is_object) {
+        m.data_json = std::string_view(data_buf_.GetString(), data_buf_.GetSize());
+    }
     if (h.has_meta) m.meta_json = std::string_view(meta_buf_.GetString(), meta_buf_.GetSize());
     if (m.has_state) m.state_json = std::string_view(state_buf_.GetString(), state_buf_.GetSize());
     if (m.has_state && m.state_type.empty()) m.state_type = "LEGACY";
     return true;
+}
+
+// The data object's text (valid UTF-8, no backslash) as the Writer writes it: as it stands when it
+// has no whitespace between tokens (its length is then the one the handler counted), else with that
+// whitespace dropped (with no backslash, every '"' opens or closes a string).
+void message_scanner::compact_data(std::string_view raw, std::size_t canonical_size) {
+    if (raw.size() == canonical_size) {
+        data_text_.assign(raw);
+        return;
+    }
+    data_text_.clear();
+    bool in_string = false;
+    for (char c : raw) {
+        if (c == '"') in_string = !in_string;
+        else if (!in_string && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) continue;
+        data_text_.push_back(c);
+    }
 }
 
 }  // namespace airbyte

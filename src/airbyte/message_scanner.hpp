@@ -1,6 +1,8 @@
 // Reads one Airbyte message line in a single SAX pass: the fields the connector needs (type,
 // record stream/namespace/emitted_at, state type and stream descriptor) and, re-serialised
-// compactly with numbers kept exactly as written, the record's data and the state object.
+// compactly with numbers kept exactly as written, the record's data and the state object. The
+// data of a line without a backslash is taken as its own bytes (whitespace between tokens dropped),
+// which is what re-serialising would give, without a Writer.
 // No DOM is built, and the buffers are reused from line to line.
 #pragma once
 
@@ -61,12 +63,14 @@ public:
 
 private:
     bool rescan(const std::string& line, const std::vector<big_number>& big, scanned_message& m, std::string& error);
+    void compact_data(std::string_view raw, std::size_t canonical_size);
 
     const std::vector<big_number>* big_ = nullptr;  // during rescan: the numbers swapped out
     rapidjson::StringBuffer data_buf_, state_buf_, meta_buf_;
     rapidjson::Writer<rapidjson::StringBuffer> data_w_, state_w_, meta_w_;
     std::vector<std::string> keys_;
     std::string line_;  // a copy of the line being scanned, parsed in place
+    std::string data_text_;  // the record's data when taken from the line (no Writer)
 };
 
 }  // namespace airbyte

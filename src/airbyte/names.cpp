@@ -87,7 +87,10 @@ std::vector<table_names> assign_tables(const std::vector<stream_key>& streams, c
         // tables a stream named like another's staging table): the first free "_2", "_3", ...,
         // the readable part cut to make room.
         for (int n = 2; taken(); ++n) {
-            const std::string suffix = "_" + std::to_string(n);
+            // Appended, not `"_" + std::to_string(n)`: gcc 12 -O3 inlines that operator+ into an
+            // insert() and reports a false -Wrestrict on it (the release -Werror build failed).
+            std::string suffix(1, '_');
+            suffix += std::to_string(n);
             base = natural.substr(0, std::min(natural.size(), room - suffix.size())) + suffix;
         }
         const auto [fin, stg] = names_of(base);

@@ -3,7 +3,9 @@
 // so a schema_agreement_timeout of 0 (no round at all) stands in for nodes that lag.
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <random>
+#include <span>
 
 #include "airbyte/cassandra_ops.hpp"
 #include "client_fixture.hpp"
@@ -51,6 +53,63 @@ TEST(ConnectorOps, SchemaAgreementTimeoutIsWaitedForAgainWithinTheRetryWindowAnd
                                                            " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"));
     EXPECT_FALSE(normal.run("dropping keyspace " + ks, "DROP KEYSPACE IF EXISTS " + ks));
     EXPECT_TRUE(normal_warnings.empty()) << normal_warnings.front();
+}
+
+// The hot path (issue 18): statements submitted from pooled slots, handed to the client in batches,
+// come back to the sink exactly once each with their tags; drain waits for every one; the pool's
+// slots are reused across drains; every row is in the table.
+struct counting_sink final : airbyte::completion_sink {
+    std::mutex m;
+    std::vector<int> seen;
+    std::size_t failures = 0;
+    void completed(std::span<const airbyte::completion> batch) override {
+        std::lock_guard lock(m);
+        for (const auto& c : batch) {
+            if (c.ec) ++failures;
+            else if (c.tag.b < seen.size() && c.tag.a == 7) ++seen[c.tag.b];
+        }
+    }
+};
+
+TEST(ConnectorOps, PooledStatementsComeBackOnceEachWithTheirTags) {
+    airbyte::cassandra_ops db(cql::test::env_config(), 64, 1u << 20);
+    ASSERT_FALSE(db.connect());
+    const std::string ks = scratch_name();
+    ASSERT_FALSE(db.run("creating keyspace", "CREATE KEYSPACE IF NOT EXISTS " + ks +
+                                                 " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"));
+    ASSERT_FALSE(db.run("creating table", "CREATE TABLE IF NOT EXISTS " + ks + ".t (k int PRIMARY KEY, v text)"));
+    cql::prepared_statement ins;
+    ASSERT_FALSE(db.prepare("preparing", "INSERT INTO " + ks + ".t (k, v) VALUES (?, ?)", ins));
+    constexpr int n = 3000;
+    counting_sink sink;
+    sink.seen.assign(n, 0);
+    cql::bound_statement st;
+    for (int i = 0; i < n; ++i) {
+        st.prepared = ins;
+        st.values.clear();  // an earlier statement of the slot comes back: its vector is reused
+        st.values.emplace_back(static_cast<std::int32_t>(i));
+        st.values.emplace_back(std::string("v") + std::to_string(i));
+        st.options = {};
+        st.options.idempotent = true;
+        ASSERT_TRUE(db.submit(st, 16, sink, {7, static_cast<std::uint64_t>(i), 0, 0}));
+        if (i == n / 2) {
+            EXPECT_FALSE(db.drain());  // half-way: the slots go back to the pool
+        }
+    }
+    EXPECT_FALSE(db.drain());
+    EXPECT_EQ(db.in_flight(), 0u);
+    {
+        std::lock_guard lock(sink.m);
+        EXPECT_EQ(sink.failures, 0u);
+        int wrong = 0;
+        for (int i = 0; i < n; ++i) wrong += sink.seen[i] != 1;
+        EXPECT_EQ(wrong, 0) << "statements whose outcome did not come back exactly once";
+    }
+    cql::result r;
+    ASSERT_FALSE(db.run("counting", "SELECT COUNT(*) FROM " + ks + ".t", &r));
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r.get_int64(0, 0).value_or(-1), n);
+    EXPECT_FALSE(db.run("dropping keyspace", "DROP KEYSPACE IF EXISTS " + ks));
 }
 
 }  // namespace

@@ -72,6 +72,28 @@ TEST_F(scanner_test, RecordFieldOrderAndWhitespaceDoNotMatter) {
     EXPECT_EQ(m.data_json, R"({"b":[1,2]})");
 }
 
+// Without a backslash in the line the data is taken as its own bytes (whitespace between tokens
+// dropped); with one, the Writer re-serialises it. Both give the same compact text.
+TEST_F(scanner_test, DataTakenAsWrittenIsTheCompactText) {
+    const std::pair<std::string, std::string> cases[] = {
+        {R"({})", R"({})"},
+        {R"({ })", R"({})"},
+        {R"({"a":{},"b":[],"c":[[]],"d":[{}]})", R"({"a":{},"b":[],"c":[[]],"d":[{}]})"},
+        {R"({"s": "x y , : { }", "n" : -1.50e+3, "t":true ,"f":false, "z" :null})",
+         R"({"s":"x y , : { }","n":-1.50e+3,"t":true,"f":false,"z":null})"},
+        {"{\n\t\"a\"\r\n:\t[ 1 ,2 ]\n}", R"({"a":[1,2]})"},
+        {R"({"h":"한 é","k":{"x y":[1,{"q":"]"}]}})", R"({"h":"한 é","k":{"x y":[1,{"q":"]"}]}})"},
+        {R"({"e": "a\"b\u0041\/"})", R"({"e":"a\"bA/"})"},  // the Writer's path
+    };
+    for (const auto& [data, compact] : cases) {
+        SCOPED_TRACE(data);
+        ASSERT_TRUE(scan(record_with_data(data))) << error;
+        EXPECT_EQ(m.data_json, compact);
+        ASSERT_TRUE(scan(R"({"type":"RECORD","record":{"stream":"s\u0073","emitted_at":1,"data":)" + data + "}}")) << error;
+        EXPECT_EQ(m.data_json, compact);  // a backslash elsewhere in the line: the Writer's path
+    }
+}
+
 TEST_F(scanner_test, NamespaceAbsentOrNull) {
     ASSERT_TRUE(scan(R"({"type":"RECORD","record":{"stream":"s","data":{}}})")) << error;
     EXPECT_FALSE(m.ns.has_value());
