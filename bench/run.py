@@ -674,12 +674,14 @@ def markdown(result):
     L.append("tools/bench --records 200000 --rounds 3       # smaller")
     L.append("tools/bench --smoke                           # 2000 records, 1 round, what is built; for the test command")
     L.append("tools/bench --all --records 200000            # this, then --null-sink, then --scaling: every table and chart")
+    L.append("tools/bench --null-sink --formats raw,typed   # typed against raw tables, side by side (docs/BENCHMARKS-typed.md)")
     L.append("tools/bench --no-start --keyspace bench_$USER --contenders ours,rust   # on a node others use: never started or restarted")
     L.append("```")
     L.append("")
     L.append("The connector alone against a null CQL sink: [BENCHMARKS-ceiling.md](BENCHMARKS-ceiling.md) "
              "(`tools/bench --null-sink`); rows/s against window and record size, and memory against input length: "
-             "[BENCHMARKS-scaling.md](BENCHMARKS-scaling.md) (`tools/bench --scaling`).")
+             "[BENCHMARKS-scaling.md](BENCHMARKS-scaling.md) (`tools/bench --scaling`); typed against raw tables: "
+             "[BENCHMARKS-typed.md](BENCHMARKS-typed.md) (`tools/bench --null-sink --formats raw,typed,raw-dedup,typed-dedup`).")
     L.append("")
     L.append("`tools/bench --help` lists the options. It reuses a live single Cassandra node (the test node in "
              "`.cache/test-run`, the demo node, or its own in `.cache/bench-run`), else starts one in `.cache/bench-run`. "
@@ -839,6 +841,9 @@ def parse_args(argv):
     p.add_argument("--null-sink", action="store_true", help="our connector against tools/null-sink (answers every "
                    "request at once): the client's own ceiling; results in .cache/bench/null-sink (bench/null_sink.py)")
     p.add_argument("--sink", help="the null-sink binary (default build-bench/tools/null-sink/null-sink)")
+    p.add_argument("--formats", help="--null-sink: instead of the ceiling contenders, the connector with these "
+                   "table formats side by side (comma-separated: raw, typed, raw-dedup, typed-dedup); prints typed/raw "
+                   "rows/s and CPU/row paired by round and writes docs/BENCHMARKS-typed.md (bench/null_sink.py)")
     p.add_argument("--scaling", action="store_true", help="our connector's scaling: rows/s against window (node and "
                    "null sink) and record size, peak RSS for 1M vs 10M records; writes docs/BENCHMARKS-scaling.md and "
                    ".png (bench/scaling.py); with --smoke, tiny")

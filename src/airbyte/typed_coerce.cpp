@@ -42,6 +42,53 @@ struct slot {
 
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// The iterative reader calls StartObject/StartArray before it takes the '{' or '[' and
+// EndObject/EndArray before the '}' or ']': the slice of a nested value relies on it.
+static_assert(coerce_flags & rapidjson::kParseIterativeFlag);
+
+// Whether valid JSON text is byte for byte what a RapidJSON Writer writes for it: no whitespace
+// outside strings, and in strings only the escapes it writes (\" \\ \b \f \n \r \t; a \u
+// is taken as not, though the Writer writes it for other control characters: rare, and then the
+// text is only written again).
+bool writer_canonical(std::string_view t) {
+    bool in_string = false;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const char c = t[i];
+        if (in_string) {
+            if (c == '"') {
+                in_string = false;
+            } else if (c == '\\') {
+                const char e = i + 1 < t.size() ? t[++i] : 'u';
+                if (e == 'u' || e == '/') return false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Reader events to a Writer, numbers as their text (Writer::RawNumber would quote them).
+struct rewrite {
+    writer& w;
+    bool Null() { return w.Null(); }
+    bool Bool(bool b) { return w.Bool(b); }
+    bool Int(int) { return false; }  // not called: numbers arrive as RawNumber
+    bool Uint(unsigned) { return false; }
+    bool Int64(std::int64_t) { return false; }
+    bool Uint64(std::uint64_t) { return false; }
+    bool Double(double) { return false; }
+    bool RawNumber(const char* p, rapidjson::SizeType n, bool) { return w.RawValue(p, n, rapidjson::kNumberType); }
+    bool String(const char* p, rapidjson::SizeType n, bool) { return w.String(p, n, true); }
+    bool Key(const char* p, rapidjson::SizeType n, bool) { return w.Key(p, n, true); }
+    bool StartObject() { return w.StartObject(); }
+    bool EndObject(rapidjson::SizeType) { return w.EndObject(); }
+    bool StartArray() { return w.StartArray(); }
+    bool EndArray(rapidjson::SizeType) { return w.EndArray(); }
+};
+
 }  // namespace
 
 struct typed_coercer::state {
@@ -50,7 +97,12 @@ struct typed_coercer::state {
     typed_write_options options;
     bool unset_absent = true;
 
-    std::unordered_map<std::string, field_info, string_hash, std::equal_to<>> fields;
+    using field_map = std::unordered_map<std::string, field_info, string_hash, std::equal_to<>>;
+    field_map fields;
+    // The previous record's top-level keys in order (nullptr: undeclared): records of one stream
+    // mostly repeat their keys' order, so a key is first compared with the one at its place.
+    std::vector<const field_map::value_type*> key_order;
+    std::string plain_meta;  // _airbyte_meta without changes (the common case), made once
     std::vector<std::string> capture_fields;  // capture index -> top-level field
     std::vector<std::size_t> nested_keys;     // columns read from captures
 
@@ -63,12 +115,13 @@ struct typed_coercer::state {
     bool has_extra = false;
     bool cdc_deleted = false;
     std::string line;  // the data, parsed in place
+    std::string nested_copy;  // a nested value's text re-read when it is not written as a Writer writes it
     std::string key_error;
 
     cql_value absent() const { return unset_absent ? cql_value::unset() : cql_value::null(); }
     std::optional<std::string> run(const typed_record_input& in, coerced_record& out);
     std::optional<std::string> finish(const typed_record_input& in, coerced_record& out);
-    void write_meta(std::string_view source_meta);
+    std::string_view write_meta(std::string_view source_meta, bool nulled);
 };
 
 namespace {
@@ -79,6 +132,12 @@ struct handler {
     typed_coercer::state& s;
     const std::vector<big_number>* big = nullptr;  // during a rescan: the numbers swapped out
     const char* line_start = nullptr;
+    // The data as given, when the parse reads it unchanged (no big-number rewrite): a nested
+    // value of a text column is its slice there, not written again (see nested_text).
+    std::string_view source;
+    rapidjson::InsituStringStream* stream = nullptr;
+    std::size_t nested_start = 0;
+    std::size_t key_pos = 0;  // the index of the current top-level key (state::key_order)
     std::size_t next_big = 0;
     std::size_t depth = 0;
     field_info cur;  // the top-level field being read
@@ -111,6 +170,7 @@ struct handler {
         sl.status = fit::ok;
         sl.value = s.absent();
     }
+    // A string as JSON text (json columns, error texts): a Writer, so only where it is needed.
     std::string_view json_of_string(std::string_view str) {
         s.col_buf.Clear();
         s.col_w.Reset(s.col_buf);
@@ -128,17 +188,17 @@ struct handler {
             case k::date: {
                 cql::cql_date d;
                 const fit f = typed::string_to_date(str, d);
-                return set(cql_value{d}, f, json_of_string(str));
+                return set(cql_value{d}, f, f == fit::ok ? std::string_view{} : json_of_string(str));
             }
             case k::timestamp: {
                 std::int64_t ms = 0;
                 const fit f = typed::string_to_timestamp(str, ms);
-                return set(cql_value{ms}, f, json_of_string(str));
+                return set(cql_value{ms}, f, f == fit::ok ? std::string_view{} : json_of_string(str));
             }
             case k::time: {
                 cql::cql_time t;
                 const fit f = typed::string_to_time(str, t);
-                return set(cql_value{t}, f, json_of_string(str));
+                return set(cql_value{t}, f, f == fit::ok ? std::string_view{} : json_of_string(str));
             }
             case k::bigint:
                 if (c->key_index >= 0) {  // integers sent as strings, as the raw tables' keys take them
@@ -197,7 +257,9 @@ struct handler {
             sinks[nsinks++] = &s.cap_w;
         }
         col_nested = nested && column();
-        if (col_nested) {
+        if (col_nested && !source.empty()) {
+            nested_start = stream->Tell();  // at the '{' or '[' (see the static_assert below)
+        } else if (col_nested) {
             s.col_buf.Clear();
             s.col_w.Reset(s.col_buf);
             sinks[nsinks++] = &s.col_w;
@@ -254,8 +316,16 @@ struct handler {
     bool Key(const char* p, rapidjson::SizeType len, bool) {
         if (depth == 1) {
             cur_key = std::string_view(p, len);
+            auto& order = s.key_order;
+            const std::size_t at = key_pos++;
+            if (at < order.size() && order[at] && order[at]->first == cur_key) {
+                cur = order[at]->second;
+                return true;
+            }
             const auto it = s.fields.find(cur_key);
             cur = it == s.fields.end() ? field_info{} : it->second;
+            if (at < order.size()) order[at] = it == s.fields.end() ? nullptr : &*it;
+            else if (at == order.size() && at < 1024) order.push_back(it == s.fields.end() ? nullptr : &*it);
             return true;
         }
         each([&](writer& w) { w.Key(p, len, true); });
@@ -272,13 +342,28 @@ struct handler {
         --depth;
         if (depth >= 1) each([object](writer& w) { object ? w.EndObject() : w.EndArray(); });
         if (depth == 1 && col_nested) {
-            const std::string_view text(s.col_buf.GetString(), s.col_buf.GetSize());
+            const std::string_view text = nested_text();
             const auto k = column()->kind;
             if (k == column_kind::text || k == column_kind::json) set(cql_value{std::string(text)}, fit::ok, {});
             else set({}, fit::serialization_error, text);
         }
         if (depth == 1) nsinks = 0;
         return true;
+    }
+    // The compact JSON of the nested value just closed: its slice of the source when that is
+    // already what a Writer writes (the scanner's data_json always is), else written again.
+    std::string_view nested_text() {
+        if (source.empty()) return {s.col_buf.GetString(), s.col_buf.GetSize()};
+        const std::string_view slice = source.substr(nested_start, stream->Tell() + 1 - nested_start);  // and its '}' or ']'
+        if (writer_canonical(slice)) return slice;
+        s.nested_copy.assign(slice);
+        s.col_buf.Clear();
+        s.col_w.Reset(s.col_buf);
+        rapidjson::Reader reader;
+        rapidjson::StringStream is(s.nested_copy.c_str());
+        rewrite r{s.col_w};
+        reader.Parse<coerce_flags & ~unsigned(rapidjson::kParseInsituFlag)>(is, r);  // parsed once already
+        return {s.col_buf.GetString(), s.col_buf.GetSize()};
     }
     bool StartObject() { return open(true); }
     bool StartArray() { return open(false); }
@@ -317,6 +402,7 @@ typed_coercer::typed_coercer(table_layout layout, std::optional<std::int64_t> sy
     s.slots.resize(cols.size());
     s.capture_bufs.resize(s.capture_fields.size());
     s.captured.resize(s.capture_fields.size());
+    s.plain_meta = std::string(s.write_meta({}, false));
 }
 
 typed_coercer::~typed_coercer() = default;
@@ -342,6 +428,8 @@ std::optional<std::string> typed_coercer::state::run(const typed_record_input& i
         handler h(*this);
         h.big = big;
         h.line_start = line.data();
+        h.stream = &is;
+        if (!big) h.source = in.data_json;
         return reader.Parse<coerce_flags>(is, h);
     };
     line.assign(in.data_json);
@@ -398,11 +486,11 @@ std::optional<std::string> typed_coercer::state::finish(const typed_record_input
     out.cdc_deleted = cdc_deleted;
     out.nulled = 0;
     for (const auto& sl : slots) out.nulled += sl.status != fit::ok;
-    write_meta(in.meta_json);
+    const std::string_view meta = write_meta(in.meta_json, out.nulled > 0);
     out.values.reserve(typed_insert_bind_count(layout, options));
     out.values.emplace_back(in.raw_id);
     out.values.emplace_back(in.emitted_at_ms);
-    out.values.emplace_back(std::string(meta_buf.GetString(), meta_buf.GetSize()));
+    out.values.emplace_back(std::string(meta));
     out.values.emplace_back(in.generation_id);
     if (has_extra) {
         extra_w.EndObject();
@@ -428,7 +516,8 @@ std::optional<std::string> typed_coercer::state::finish(const typed_record_input
     return std::nullopt;
 }
 
-void typed_coercer::state::write_meta(std::string_view source_meta) {
+std::string_view typed_coercer::state::write_meta(std::string_view source_meta, bool nulled) {
+    if (source_meta.empty() && !nulled && !plain_meta.empty()) return plain_meta;
     meta_buf.Clear();
     meta_w.Reset(meta_buf);
     meta_w.StartObject();
@@ -457,6 +546,7 @@ void typed_coercer::state::write_meta(std::string_view source_meta) {
     }
     meta_w.EndArray();
     meta_w.EndObject();
+    return {meta_buf.GetString(), meta_buf.GetSize()};
 }
 
 }  // namespace airbyte

@@ -54,8 +54,9 @@ public:
         in.emitted_at_ms = m.emitted_at_ms;
         in.generation_id = s_.generation_id.value_or(0);
         if (auto e = coercer_.coerce(in, rec_)) return e;
-        out.columns = std::move(rec_.values);
-        out.delete_values = std::move(rec_.delete_values);
+        // Swapped, not moved: both sides keep their vectors' capacity from record to record.
+        std::swap(out.columns, rec_.values);
+        std::swap(out.delete_values, rec_.delete_values);
         out.cdc_delete = rec_.cdc_deleted && coercer_.layout().dedup() && !cdc_soft_;
         return std::nullopt;
     }

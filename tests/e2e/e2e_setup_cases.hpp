@@ -22,8 +22,9 @@ protected:
         execute_quietly("CREATE KEYSPACE IF NOT EXISTS " + cql_ident(ks) + " WITH replication = " + replication);
     }
     // A config that logs in as a new role holding exactly `grants` (e.g. "MODIFY") on keyspace ks.
-    // target: the keyspace the config names (default: ks).
-    std::string role_config(const std::string& ks, const std::vector<std::string>& grants, const std::string& target = {}) {
+    // target: the keyspace the config names (default: ks); tweak edits the config further.
+    std::string role_config(const std::string& ks, const std::vector<std::string>& grants, const std::string& target = {},
+                            const std::function<void(rapidjson::Document&)>& tweak = {}) {
         const std::string n = std::to_string(roles_.size() + 1);
         const std::string role = "e2e_lp_" + shared->token + "_" + n;
         const std::string password = "E2e-Secret-" + shared->token + "-lp" + n;
@@ -37,6 +38,7 @@ protected:
             set(d, "keyspace", target.empty() ? ks : target);
             set(d, "username", role);
             set(d, "password", password);
+            if (tweak) tweak(d);
         });
     }
     sync_result write_as(const std::string& cfg, const std::string& catalog, const std::string& messages) {

@@ -1062,5 +1062,6 @@ INSTANTIATE_TEST_SUITE_P(
                       resume_case{"typed_sigkill_between_states", SIGKILL, 3, true}),
     [](const auto& info) { return std::string(info.param.name); });
 #include "e2e_setup_cases.hpp"
+#include "e2e_typed_grants.hpp"
 
 }  // namespace

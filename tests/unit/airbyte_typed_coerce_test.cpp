@@ -165,6 +165,22 @@ TEST_F(coerce_test, StringColumnsTakeOtherValuesAsJson) {
     EXPECT_EQ(rec.nulled, 0u);
 }
 
+// A nested value is taken as its slice of data_json when that is already compact JSON as a Writer
+// writes it (the scanner's data_json always is); other text is written again, the same either way.
+TEST_F(coerce_test, NestedValuesAreCompactJsonWhateverTheInputsSpacingAndEscapes) {
+    use(stream(all_types));
+    run(R"({"o":{"k":"\u00e9\/ \"q\"\n","n":[1,2.50,-3e2]},"a":[{"x":null},"y"]})");
+    EXPECT_EQ(text("o"), R"({"k":"é/ \"q\"\n","n":[1,2.50,-3e2]})");
+    EXPECT_EQ(text("a"), R"([{"x":null},"y"])");
+    run("{\"o\" : { \"k\" : [ 1 , true ] ,\n \"s p\":\"a b\" } , \"a\":[ ] }");
+    EXPECT_EQ(text("o"), R"({"k":[1,true],"s p":"a b"})");
+    EXPECT_EQ(text("a"), "[]");
+    run(R"({"o":{"c":"\u0001"},"a":[[],{}]})");  // a control character: the Writer's \u0001
+    EXPECT_EQ(text("o"), R"({"c":"\u0001"})");
+    EXPECT_EQ(text("a"), "[[],{}]");
+    EXPECT_EQ(rec.nulled, 0u);
+}
+
 TEST_F(coerce_test, UnicodeAndEscapesInValuesAndColumnNames) {
     use(stream(R"({"名前":{"type":"string"},"quo\"te":{"type":"integer"},"j":{},"_airbyte_meta":{"type":"string"}})"));
     run(R"({"名前":"日本\u0000\t\"\\ 😀","quo\"te":5,"j":"a\"b\u0001","_airbyte_meta":"mine"})");
