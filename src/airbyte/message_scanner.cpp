@@ -339,7 +339,8 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
     h.meta_buf = &meta_buf_;
     // Without a backslash no string needs unescaping or escaping again: the data's own bytes, less
     // any whitespace between tokens, are what the Writer would write (see compact_data).
-    const bool has_backslash = std::memchr(line.data(), '\\', line.size()) != nullptr;
+    // (find, not memchr: an empty line's data() may be null, which memchr must not get.)
+    const bool has_backslash = line.find('\\') != std::string_view::npos;
     h.may_have_surrogates = has_backslash && line.find("\\u") != std::string_view::npos;
     h.data_text = big_ || has_backslash;
     h.in = &ms;
