@@ -195,7 +195,7 @@ void cassandra_ops::send(std::shared_ptr<attempt> a) {
     // The client reads the statement where it is (an aliasing pointer into the attempt, which a
     // retry sends again): no copy of its values, no allocation.
     std::shared_ptr<const cql::bound_statement> st(a, &a->st);
-    db_.async().execute_impl(std::move(st), [this, a = std::move(a)](std::error_code ec, cql::result r) { on_done(a, ec, r); });
+    db_.async().execute(std::move(st), [this, a = std::move(a)](std::error_code ec, cql::result r) { on_done(a, ec, r); });
 }
 
 void cassandra_ops::on_done(const std::shared_ptr<attempt>& a, std::error_code ec, const cql::result& r) {

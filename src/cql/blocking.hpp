@@ -29,7 +29,7 @@ public:
     std::error_code connect() {
         std::promise<std::error_code> p;
         auto f = p.get_future();
-        session_.connect_impl([&p](std::error_code ec) { p.set_value(ec); });
+        session_.connect([&p](std::error_code ec) { p.set_value(ec); });
         return f.get();
     }
     // Runs a statement (cql::statement, cql::bound_statement or cql::batch) and waits for its result.
@@ -37,7 +37,7 @@ public:
     result execute(Statement st, std::error_code& ec) {
         std::promise<std::pair<std::error_code, result>> p;
         auto f = p.get_future();
-        session_.execute_impl(std::move(st), [&p](std::error_code e, result r) { p.set_value({e, std::move(r)}); });
+        session_.execute(std::move(st), [&p](std::error_code e, result r) { p.set_value({e, std::move(r)}); });
         auto [e, r] = f.get();
         ec = e;
         return std::move(r);
@@ -45,17 +45,17 @@ public:
     prepared_statement prepare(std::string query, std::error_code& ec) {
         std::promise<std::pair<std::error_code, prepared_statement>> p;
         auto f = p.get_future();
-        session_.prepare_impl(std::move(query), [&p](std::error_code e, prepared_statement s) { p.set_value({e, std::move(s)}); });
+        session_.prepare(std::move(query), [&p](std::error_code e, prepared_statement s) { p.set_value({e, std::move(s)}); });
         auto [e, s] = f.get();
         ec = e;
         return std::move(s);
     }
-    // Waits for the nodes to agree on the schema (see session::wait_schema_agreement_impl); on
+    // Waits for the nodes to agree on the schema (see session::wait_schema_agreement); on
     // failure, `why` says which nodes differ.
     std::error_code wait_schema_agreement(std::string* why = nullptr) {
         std::promise<std::pair<std::error_code, result>> p;
         auto f = p.get_future();
-        session_.wait_schema_agreement_impl([&p](std::error_code e, result r) { p.set_value({e, std::move(r)}); });
+        session_.wait_schema_agreement([&p](std::error_code e, result r) { p.set_value({e, std::move(r)}); });
         auto [e, r] = f.get();
         if (why) *why = r.diag.message;
         return e;

@@ -84,20 +84,20 @@ std::vector<std::string> session::replicas(const std::string& keyspace, std::int
     return impl_->replica_labels(keyspace, token);
 }
 
-void session::connect_impl(detail::done_callback cb) { impl_->connect(std::move(cb)); }
-void session::execute_impl(statement st, detail::result_callback cb, asio::cancellation_slot slot) {
+void session::connect(done_handler cb) { impl_->connect(std::move(cb)); }
+void session::execute(statement st, result_handler cb, asio::cancellation_slot slot) {
     impl_->execute(std::move(st), std::move(cb), slot);
 }
-void session::execute_impl(bound_statement st, detail::result_callback cb, asio::cancellation_slot slot) {
+void session::execute(bound_statement st, result_handler cb, asio::cancellation_slot slot) {
     impl_->execute(std::move(st), std::move(cb), slot);
 }
-void session::execute_impl(std::shared_ptr<const bound_statement> st, detail::result_callback cb, asio::cancellation_slot slot) {
+void session::execute(std::shared_ptr<const bound_statement> st, result_handler cb, asio::cancellation_slot slot) {
     impl_->execute(std::move(st), std::move(cb), slot);
 }
-void session::execute_impl(batch b, detail::result_callback cb, asio::cancellation_slot slot) {
+void session::execute(batch b, result_handler cb, asio::cancellation_slot slot) {
     impl_->execute(std::move(b), std::move(cb), slot);
 }
-void session::prepare_impl(std::string query, detail::prepared_callback cb) { impl_->prepare(std::move(query), std::move(cb)); }
-void session::wait_schema_agreement_impl(detail::result_callback cb) { impl_->wait_schema_agreement(std::move(cb)); }
+void session::prepare(std::string query, prepared_handler cb) { impl_->prepare(std::move(query), std::move(cb)); }
+void session::wait_schema_agreement(result_handler cb) { impl_->wait_schema_agreement(std::move(cb)); }
 
 }  // namespace cql

@@ -19,7 +19,7 @@
 
 #include "cql/batch.hpp"
 #include "cql/config.hpp"
-#include "cql/detail/unique_function.hpp"
+#include "cql/unique_function.hpp"
 #include "cql/error.hpp"
 #include "cql/metrics.hpp"
 #include "cql/result.hpp"
@@ -27,11 +27,16 @@
 
 namespace cql {
 
+// The callbacks of the session's callback flavour (connect, execute, prepare below).
+using result_handler = unique_function<void(std::error_code, result)>;
+using prepared_handler = unique_function<void(std::error_code, prepared_statement)>;
+using done_handler = unique_function<void(std::error_code)>;
+
 namespace detail {
 class session_impl;
-using result_callback = unique_function<void(std::error_code, result)>;
-using prepared_callback = unique_function<void(std::error_code, prepared_statement)>;
-using done_callback = unique_function<void(std::error_code)>;
+using result_callback = result_handler;
+using prepared_callback = prepared_handler;
+using done_callback = done_handler;
 
 // Completes an Asio handler on its associated executor (or the session's), never inline.
 template <class Handler, class... Args>
@@ -66,7 +71,7 @@ public:
         return asio::async_initiate<Token, void(std::error_code)>(
             [this](auto handler) {
                 auto ex = executor();
-                connect_impl([h = std::move(handler), ex](std::error_code ec) mutable {
+                connect([h = std::move(handler), ex](std::error_code ec) mutable {
                     detail::complete_later(ex, std::move(h), ec);
                 });
             },
@@ -89,7 +94,7 @@ public:
             [this](auto handler, Statement st) {
                 auto ex = executor();
                 auto slot = asio::get_associated_cancellation_slot(handler);
-                execute_impl(
+                execute(
                     std::move(st),
                     [h = std::move(handler), ex, slot](std::error_code ec, result r) mutable {
                         auto hex = asio::get_associated_executor(h, ex);
@@ -110,7 +115,7 @@ public:
         return asio::async_initiate<Token, void(std::error_code, prepared_statement)>(
             [this](auto handler, std::string q) {
                 auto ex = executor();
-                prepare_impl(std::move(q), [h = std::move(handler), ex](std::error_code ec, prepared_statement p) mutable {
+                prepare(std::move(q), [h = std::move(handler), ex](std::error_code ec, prepared_statement p) mutable {
                     detail::complete_later(ex, std::move(h), ec, std::move(p));
                 });
             },
@@ -137,18 +142,21 @@ public:
     // and tests; call from the session's executor.
     std::vector<std::string> replicas(const std::string& keyspace, std::int64_t token) const;
 
-    // The callback flavours the templates above use; also usable directly.
-    void connect_impl(detail::done_callback cb);
+    // The callback flavour: what the async_* templates above are built on, for a caller that wants
+    // no completion token (and no extra hop through an executor). The callback runs on the session's
+    // strand, as soon as the operation ends; when it is refused at once (e.g. a bound statement that
+    // was never prepared) it may run before the call returns. It must not block.
+    void connect(done_handler cb);
     // slot: connected, it cancels the statement (see async_execute).
-    void execute_impl(statement st, detail::result_callback cb, asio::cancellation_slot slot = {});
-    void execute_impl(bound_statement st, detail::result_callback cb, asio::cancellation_slot slot = {});
-    void execute_impl(std::shared_ptr<const bound_statement> st, detail::result_callback cb, asio::cancellation_slot slot = {});
-    void execute_impl(batch b, detail::result_callback cb, asio::cancellation_slot slot = {});
-    void prepare_impl(std::string query, detail::prepared_callback cb);
+    void execute(statement st, result_handler cb, asio::cancellation_slot slot = {});
+    void execute(bound_statement st, result_handler cb, asio::cancellation_slot slot = {});
+    void execute(std::shared_ptr<const bound_statement> st, result_handler cb, asio::cancellation_slot slot = {});
+    void execute(batch b, result_handler cb, asio::cancellation_slot slot = {});
+    void prepare(std::string query, prepared_handler cb);
     // Waits until every node the session believes up reports the control node's schema version, for
     // at most schema_agreement_timeout: for a caller whose schema change completed with
     // schema_agreement_timeout. The result holds no rows; its diag.message says which nodes differ.
-    void wait_schema_agreement_impl(detail::result_callback cb);
+    void wait_schema_agreement(result_handler cb);
 
 private:
     std::shared_ptr<detail::session_impl> impl_;

@@ -1,10 +1,11 @@
-// A move-only std::function for completion handlers (Asio handlers may be move-only).
+// A move-only std::function: the type of the session's completion callbacks (Asio handlers, which
+// they often wrap, may be move-only).
 #pragma once
 
 #include <memory>
 #include <utility>
 
-namespace cql::detail {
+namespace cql {
 
 template <class Signature>
 class unique_function;
@@ -33,4 +34,4 @@ private:
     std::unique_ptr<concept_t> impl_;
 };
 
-}  // namespace cql::detail
+}  // namespace cql

@@ -45,7 +45,7 @@ void insert_keys(blocking_session& db, const prepared_statement& ins, int n, con
         window.acquire();
         bound_statement st{ins, {cql_value::text(prefix + std::to_string(i))}, {}};
         st.options.idempotent = true;
-        db.async().execute_impl(std::move(st), [&](std::error_code e, result) { window.release(e); });
+        db.async().execute(std::move(st), [&](std::error_code e, result) { window.release(e); });
     }
     window.drain();
     EXPECT_EQ(window.failed(), 0u) << window.last_error().message();

@@ -305,7 +305,7 @@ TEST(Client, PagingOver50kRows) {
     constexpr int rows = 50000;
     for (int i = 0; i < rows; ++i) {
         window.acquire();
-        db.async().execute_impl(bound_statement{ins, {cql_value{i % 10}, cql_value{i}}, {}},
+        db.async().execute(bound_statement{ins, {cql_value{i % 10}, cql_value{i}}, {}},
                                 [&](std::error_code e, result) { window.release(e); });
     }
     window.drain();
@@ -342,7 +342,7 @@ TEST(Client, HundredThousandPipelinedInsertsOnOneConnectionAllAcknowledged) {
     constexpr int rows = 100000;
     for (int i = 0; i < rows; ++i) {
         window.acquire();
-        db.async().execute_impl(bound_statement{ins, {cql_value{i}, cql_value::text("row " + std::to_string(i))}, {}},
+        db.async().execute(bound_statement{ins, {cql_value{i}, cql_value::text("row " + std::to_string(i))}, {}},
                                 [&](std::error_code e, result) { window.release(e); });
     }
     window.drain();
@@ -455,9 +455,9 @@ TEST(Client, ConcurrentExecuteFromSeveralThreadsOnOneSession) {
                     statement st(insert);
                     st.values = {{data_type::of(type_id::int_), cql_value{k}},
                                  {data_type::of(type_id::varchar), cql_value::text(value_of(k))}};
-                    db.async().execute_impl(std::move(st), done);
+                    db.async().execute(std::move(st), done);
                 } else {
-                    db.async().execute_impl(bound_statement{ins, {cql_value{k}, cql_value::text(value_of(k))}, {}}, done);
+                    db.async().execute(bound_statement{ins, {cql_value{k}, cql_value::text(value_of(k))}, {}}, done);
                 }
                 if (i % 500 == 499) {  // read back one acknowledged row while the other threads write
                     window.drain();

@@ -101,7 +101,7 @@ TEST(Resets, ConcurrentExecuteFromSeveralThreadsThroughConnectionResets) {
                     window.acquire();
                     bound_statement b{ins, {cql_value{k}, cql_value::text(value_of(k))}, {}};
                     b.options.idempotent = true;
-                    db.async().execute_impl(std::move(b), [&, k](std::error_code e, result) {
+                    db.async().execute(std::move(b), [&, k](std::error_code e, result) {
                         if (e) {
                             std::lock_guard lock(m);
                             failed.push_back(k);
