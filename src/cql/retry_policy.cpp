@@ -62,6 +62,11 @@ decision classify(std::error_code ec, const diagnostics& d, bool idempotent) noe
     decision out;
     if (!ec) return out;
     out.kind = kind_of(ec);
+    // A replica that does not have the table's schema yet (a node that just came back and has not
+    // pulled the schema changes made while it was down) fails reads with INCOMPATIBLE_SCHEMA: it
+    // passes once the schema has spread. Other read failures (too many tombstones, ...) stay final.
+    if (ec == server_errc::read_failure && d.message.find("INCOMPATIBLE_SCHEMA") != std::string::npos)
+        out.kind = failure_kind::transient;
     // A response that did not decode: the connection that carried it is dropped, and a new one may
     // carry the statement intact.
     out.retry_later = out.kind == failure_kind::transient || ec.category() == protocol::protocol_category() ||

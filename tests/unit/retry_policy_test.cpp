@@ -121,6 +121,19 @@ TEST(RetryDecision, TlsFailuresAreConfigOnlyWhenTheHandshakeRanToItsEnd) {
     EXPECT_EQ(classify(client_errc::tls_handshake_interrupted, {}, true).kind, failure_kind::transient);
 }
 
+TEST(RetryDecision, AReadFailureIsTransientOnlyWhenAReplicaLacksTheSchema) {
+    // As Cassandra 5.0.9 words it when a node that was down has not pulled a table created meanwhile.
+    diagnostics d;
+    d.message = "Operation failed - received 1 responses and 1 failures: INCOMPATIBLE_SCHEMA from /127.0.0.3:7000";
+    auto r = classify(make_error_code(server_errc::read_failure), d, true);
+    EXPECT_EQ(r.kind, failure_kind::transient);
+    EXPECT_TRUE(r.retry_later);
+    d.message = "Operation failed - received 0 responses and 1 failures: READ_TOO_MANY_TOMBSTONES from /127.0.0.2:7000";
+    r = classify(make_error_code(server_errc::read_failure), d, true);
+    EXPECT_NE(r.kind, failure_kind::transient);
+    EXPECT_FALSE(r.retry_later);
+}
+
 TEST(RetryDecision, KindNames) {
     EXPECT_STREQ(cql::failure_kind_name(failure_kind::config), "config");
     EXPECT_STREQ(cql::failure_kind_name(failure_kind::transient), "transient");
