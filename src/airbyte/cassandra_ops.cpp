@@ -63,7 +63,7 @@ std::optional<op_error> cassandra_ops::connect() {
     return std::nullopt;
 }
 
-std::optional<op_error> cassandra_ops::run(const std::string& what, cql::statement st, cql::result* out) {
+std::optional<op_error> cassandra_ops::run(const std::string& what, cql::statement st, cql::result* out, bool table_is_ours) {
     std::error_code ec;
     // Every statement the connector runs here is idempotent (IF NOT EXISTS, IF EXISTS, TRUNCATE,
     // SELECT, ALTER ... WITH comment), so each is retried within the window.
@@ -72,7 +72,10 @@ std::optional<op_error> cassandra_ops::run(const std::string& what, cql::stateme
     auto r = db_.execute(may_retry ? cql::statement(st) : std::move(st), ec);
     const auto first = clock::now();
     if (ec == cql::client_errc::schema_agreement_timeout) ec = await_schema_agreement(what, first, r.diag);
-    for (int failures = 1; ec && may_retry && retryable(ec, r.diag) && ec != cql::client_errc::schema_agreement_timeout &&
+    const auto lagging_schema = [&] {
+        return table_is_ours && ec == cql::server_errc::invalid && r.diag.message.find("does not exist") != std::string::npos;
+    };
+    for (int failures = 1; ec && may_retry && (retryable(ec, r.diag) || lagging_schema()) && ec != cql::client_errc::schema_agreement_timeout &&
                            clock::now() - first < retry_window_;
          ++failures) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100 << std::min(failures - 1, 4)));
@@ -367,7 +370,7 @@ std::optional<op_error> cassandra_ops::copy(const std::string& what, const std::
     sel.options.idempotent = true;
     for (;;) {
         cql::result page;
-        if (auto e = run(what + " (reading)", sel, &page)) {
+        if (auto e = run(what + " (reading)", sel, &page, true)) {
             drain();
             return e;
         }

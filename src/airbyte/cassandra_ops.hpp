@@ -55,7 +55,9 @@ public:
     std::optional<op_error> connect();
     // Runs one statement and waits, retrying transient failures within the retry window (every
     // statement given here must be idempotent); `what` prefixes the error message.
-    std::optional<op_error> run(const std::string& what, cql::statement st, cql::result* out = nullptr);
+    // table_is_ours: the statement reads a table this sync created, so a coordinator that says it does
+    // not exist has not received the schema yet (e.g. a node back from down): retried in the window.
+    std::optional<op_error> run(const std::string& what, cql::statement st, cql::result* out = nullptr, bool table_is_ours = false);
     std::optional<op_error> prepare(const std::string& what, const std::string& query, cql::prepared_statement& out);
 
     // Sends a statement without waiting once the window has room (counted in statements and bytes);
