@@ -223,7 +223,7 @@ struct handler {
         forward(d, [object](auto& w) { object ? w.StartObject() : w.StartArray(); });
         ++depth;
         if (keys.size() < depth) keys.resize(depth);
-        set_key(depth - 1, object ? "" : "#");
+        if (depth <= 2 || !top_record) set_key(depth - 1, object ? "" : "#");  // (see Key)
         return true;
     }
     bool StartObject() { return open(true); }
@@ -233,7 +233,9 @@ struct handler {
             return fail("malformed JSON: a number where an object key must be");
         std::string_view key(s, len);
         if (surrogate(s, len)) return fail("a key holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair)");
-        set_key(depth - 1, key);
+        // Below a record's second level no key is ever read (see scalar_string, open, wrong_kind):
+        // the data's keys, most of a line's, are not copied.
+        if (depth <= 2 || !top_record) set_key(depth - 1, key);
         // Repeated keys that the connector reads would make the message ambiguous.
         auto once = [&](unsigned& seen, std::initializer_list<const char*> names, const char* where) {
             unsigned bit = 1;

@@ -142,7 +142,10 @@ std::string marshal_name(const data_type& t) {
     case type_id::map: return s + "MapType(" + inner(t.children.at(0)) + "," + inner(t.children.at(1)) + ")";
     case type_id::tuple:
         s += "TupleType(";
-        for (std::size_t i = 0; i < t.children.size(); ++i) s += (i ? "," : "") + inner(t.children[i]);
+        for (std::size_t i = 0; i < t.children.size(); ++i) {
+            if (i) s += ',';  // not (i ? "," : "") + ...: GCC 12 -O3 warns falsely (-Wrestrict) on that
+            s += inner(t.children[i]);
+        }
         return s + ")";
     case type_id::vector:
         // Cassandra's TypeParser.stringifyVectorParameters puts a space on both sides of the comma.

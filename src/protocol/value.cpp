@@ -214,7 +214,58 @@ bool cql_value::operator==(const cql_value& o) const noexcept {
         v);
 }
 
+namespace {
+
+// The cells most statements bind (text, bigint, timestamp, uuid, boolean, int, double), written
+// without the general path's dispatch; false for every other type or value (then that path runs,
+// with the same result).
+bool encode_common(byte_writer& w, const data_type& t, const cql_value& v) {
+    switch (t.id) {
+    case type_id::varchar:
+        if (const auto* s = v.get_if<std::string>(); s && s->size() <= static_cast<std::size_t>(INT32_MAX) && is_valid_utf8(*s)) {
+            w.bytes(*s);
+            return true;
+        }
+        return false;
+    case type_id::bigint:
+    case type_id::timestamp:
+        if (const auto* x = v.get_if<std::int64_t>()) {
+            write_bigint_cell(w, *x);
+            return true;
+        }
+        return false;
+    case type_id::uuid:
+        if (const auto* u = v.get_if<uuid_bytes>()) {
+            write_uuid_cell(w, *u);
+            return true;
+        }
+        return false;
+    case type_id::boolean:
+        if (const auto* b = v.get_if<bool>()) {
+            write_boolean_cell(w, *b);
+            return true;
+        }
+        return false;
+    case type_id::int_:
+        if (const auto* x = v.get_if<std::int32_t>()) {
+            write_int_cell(w, *x);
+            return true;
+        }
+        return false;
+    case type_id::double_:
+        if (const auto* d = v.get_if<double>()) {
+            write_double_cell(w, *d);
+            return true;
+        }
+        return false;
+    default: return false;
+    }
+}
+
+}  // namespace
+
 std::error_code encode_value(byte_writer& w, const data_type& t, const cql_value& v, protocol_version ver) {
+    if (encode_common(w, t, v)) return {};
     if (v.is_unset()) {
         if (ver == protocol_version::v3) return fail(errc::unsupported_by_version);
         w.unset_value();

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "airbyte/compact_json.hpp"
 #include "airbyte/dedup.hpp"
 #include "airbyte/json.hpp"
 #include "airbyte/message_scanner.hpp"
@@ -323,4 +324,57 @@ TEST(ScannerMeta, RecordMetaIsKeptCompact) {
     EXPECT_EQ(m.meta_json, "");  // the last "meta" counts, and it is not an object
     ASSERT_TRUE(sc.scan(R"({"type":"RECORD","record":{"stream":"s","meta":[1],"emitted_at":1,"data":{}}})", m, error)) << error;
     EXPECT_EQ(m.meta_json, "");
+}
+
+// Compact data without a backslash (the scanner's data_json for most records) is read by the fast
+// path (compact_json::split_members, no parser); the same data with one space added is read by the
+// parser. Both must give the same values, delete values, changes and errors, for every kind of
+// value, fit and misfit, undeclared fields, repeats, nested keys, the cursor and CDC.
+TEST_F(coerce_test, TheFastPathAndTheParserAgree) {
+    const std::vector<std::string> records = {
+        R"({"b":true,"i":42,"n":1.50,"s":"héllo","d":"2024-01-31","ts":"2024-01-31T10:00:00.5+02:00","t":"10:00:00","o":{"k":[1,2.50,"x"]},"a":[1,{"z":null}],"u":"str","x":12})",
+        R"({"b":"true","i":"12","n":"1.5","s":"ok","d":"2024-02-30","ts":"0000-01-01T00:00:00Z","t":"25:00","o":{"fine":1},"a":[],"u":1,"x":null})",
+        R"({"i":9223372036854775808,"b":{"x":1},"n":[1],"d":5,"ts":"+20000-01-01T00:00:00Z","t":true,"s":{"q":[{}]}})",
+        R"({"i":1e400,"n":123456789012345678901234567890.5e-3,"extra":{"n":[1,2.0]},"more":"x","nil":null,"i":7,"s":false})",
+        R"({"o":[],"a":{},"x":"text","u":[null],"s":null,"extra":[true]})",
+        R"({})",
+    };
+    auto spaced = [](const std::string& r) { return "{ " + r.substr(1); };
+    auto compare = [&](const std::string& what) {
+        for (const auto& r : records) {
+            std::vector<compact_json::member> members;
+            ASSERT_TRUE(compact_json::split_members(r, members)) << r;  // the fast path reads it
+            const std::string fast_error = error_of(r);
+            const coerced_record fast = rec;
+            const std::string slow_error = error_of(spaced(r));
+            EXPECT_EQ(fast_error, slow_error) << what << ": " << r;
+            if (fast_error != "<no error>") continue;
+            EXPECT_EQ(fast.values, rec.values) << what << ": " << r;
+            EXPECT_EQ(fast.delete_values, rec.delete_values) << what << ": " << r;
+            EXPECT_EQ(fast.nulled, rec.nulled) << what << ": " << r;
+            EXPECT_EQ(fast.cdc_deleted, rec.cdc_deleted) << what << ": " << r;
+        }
+    };
+    use(stream(all_types, "append", R"("sync_id":7)"));
+    compare("append");
+    use(stream(R"({"i":{"type":"integer"},"o":{"type":"object","properties":{"k":{"type":"number"}}},"ts":{"type":"string"},)"
+               R"("_ab_cdc_deleted_at":{"type":["null","string"]}})",
+               "append_dedup", R"("primary_key":[["i"],["o","k"]],"cursor_field":["ts"])"));
+    compare("dedup, keys missing");
+    const std::vector<std::string> keyed = {
+        R"({"i":1,"o":{"k":2.50},"ts":"2024-01-01T00:00:00Z"})",
+        R"({"i":"3","o":{"k":-1e2},"ts":5,"_ab_cdc_deleted_at":"2024-01-01"})",
+        R"({"i":4,"o":{"k":"x"}})",
+        R"({"i":1.5,"o":{"k":1}})",
+        R"({"i":5,"o":{"k":1},"_ab_cdc_deleted_at":null,"ts":{"deep":[1]}})",
+    };
+    for (const auto& r : keyed) {
+        const std::string fast_error = error_of(r);
+        const coerced_record fast = rec;
+        EXPECT_EQ(fast_error, error_of(spaced(r))) << r;
+        if (fast_error != "<no error>") continue;
+        EXPECT_EQ(fast.values, rec.values) << r;
+        EXPECT_EQ(fast.delete_values, rec.delete_values) << r;
+        EXPECT_EQ(fast.cdc_deleted, rec.cdc_deleted) << r;
+    }
 }

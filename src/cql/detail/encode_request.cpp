@@ -39,9 +39,12 @@ std::error_code serialize(std::size_t n, TypeOf type_of, ValueOf value_of, proto
     }
     // Views only once every value is written: the buffer no longer moves.
     out.views.reserve(n);
-    for (auto at : starts) {
-        protocol::byte_reader r({out.buf.data() + at, out.buf.size() - at});
-        out.views.push_back(r.value());
+    for (auto at : starts) {  // each cell as encode_value wrote it: [int] length (-1 null, -2 unset), bytes
+        const std::uint8_t* cell = out.buf.data() + at;
+        const auto len = static_cast<std::int32_t>(protocol::load_be32(cell));
+        if (len == -1) out.views.push_back(protocol::value_view::null_value());
+        else if (len == -2) out.views.push_back(protocol::value_view::unset_value());
+        else out.views.push_back(protocol::value_view::of({cell + 4, static_cast<std::size_t>(len)}));
     }
     return {};
 }

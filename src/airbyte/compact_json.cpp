@@ -1,0 +1,120 @@
+#include "airbyte/compact_json.hpp"
+
+#include <cstdint>
+#include <cstring>
+
+namespace airbyte::compact_json {
+
+namespace {
+
+constexpr int max_depth = 64;
+
+// Eight bytes at a time: a word's bytes that are '"', '\\' or below 0x20 have their top bit set in
+// the mask (the lowest such byte exactly; bytes above it may be flagged falsely, never below).
+constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+constexpr std::uint64_t zero_bytes(std::uint64_t v) { return (v - ones) & ~v & highs; }
+constexpr std::uint64_t special_bytes(std::uint64_t x) {
+    return ((x - ones * 0x20) & ~x & highs) | zero_bytes(x ^ (ones * '"')) | zero_bytes(x ^ (ones * '\\'));
+}
+
+struct reader {
+    const char* p;
+    const char* e;
+
+    // At the opening quote: past the closing one; s is the characters between.
+    bool string(std::string_view& s) {
+        const char* start = ++p;
+        while (e - p >= 8) {
+            std::uint64_t w;
+            std::memcpy(&w, p, 8);
+            if (const std::uint64_t m = special_bytes(w)) {
+                p += __builtin_ctzll(m) / 8;
+                return close_string(start, s);
+            }
+            p += 8;
+        }
+        while (p < e && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
+        return close_string(start, s);
+    }
+    bool close_string(const char* start, std::string_view& s) {
+        if (p == e || *p != '"') return false;  // a backslash, a control character or the end
+        s = std::string_view(start, static_cast<std::size_t>(p - start));
+        ++p;
+        return true;
+    }
+
+    bool digits() {
+        const char* start = p;
+        while (p < e && *p >= '0' && *p <= '9') ++p;
+        return p != start;
+    }
+    bool number() {
+        if (p < e && *p == '-') ++p;
+        if (p == e) return false;
+        if (*p == '0') ++p;
+        else if (!digits()) return false;
+        if (p < e && *p == '.') {
+            ++p;
+            if (!digits()) return false;
+        }
+        if (p < e && (*p == 'e' || *p == 'E')) {
+            ++p;
+            if (p < e && (*p == '+' || *p == '-')) ++p;
+            if (!digits()) return false;
+        }
+        return true;
+    }
+    bool literal(const char* word, std::size_t n) {
+        if (static_cast<std::size_t>(e - p) < n || std::memcmp(p, word, n) != 0) return false;
+        p += n;
+        return true;
+    }
+    bool eat(char c) {
+        if (p == e || *p != c) return false;
+        ++p;
+        return true;
+    }
+
+    // One value; k and its text for a member of the top-level object.
+    bool value(int depth, kind& k, std::string_view& text) {
+        if (p == e) return false;
+        const char* start = p;
+        bool ok = false;
+        switch (*p) {
+            case '"': k = kind::string; return string(text);
+            case '{': k = kind::object; ok = container(depth + 1, '}'); break;
+            case '[': k = kind::array; ok = container(depth + 1, ']'); break;
+            case 't': k = kind::true_; ok = literal("true", 4); break;
+            case 'f': k = kind::false_; ok = literal("false", 5); break;
+            case 'n': k = kind::null; ok = literal("null", 4); break;
+            default: k = kind::number; ok = number(); break;
+        }
+        text = std::string_view(start, static_cast<std::size_t>(p - start));
+        return ok;
+    }
+    // At '{' or '[': past its closing bracket. Nested members are validated, not kept.
+    bool container(int depth, char close, std::vector<member>* members = nullptr) {
+        if (depth > max_depth) return false;
+        ++p;
+        if (eat(close)) return true;
+        for (;;) {
+            member m;
+            if (close == '}' && (p == e || *p != '"' || !string(m.key) || !eat(':'))) return false;
+            if (!value(depth, m.k, m.value)) return false;
+            if (members) members->push_back(m);
+            if (eat(close)) return true;
+            if (!eat(',')) return false;
+        }
+    }
+};
+
+}  // namespace
+
+bool split_members(std::string_view text, std::vector<member>& out) {
+    out.clear();
+    reader r{text.data(), text.data() + text.size()};
+    if (text.empty() || text[0] != '{') return false;
+    return r.container(1, '}', &out) && r.p == r.e;
+}
+
+}  // namespace airbyte::compact_json
