@@ -189,9 +189,13 @@ void put(byte_writer& w, const query_parameters& p, protocol_version v) {
     put_flags(w, flags, v);
     if ((flags & query_flag::values) != 0) {
         w.u16(static_cast<std::uint16_t>(p.values.size()));
-        for (std::size_t i = 0; i < p.values.size(); ++i) {
-            if (!p.names.empty()) w.string(p.names[i]);
-            w.value(p.values[i]);
+        if (p.names.empty() && !p.values_cells.empty()) {
+            w.raw(p.values_cells);
+        } else {
+            for (std::size_t i = 0; i < p.values.size(); ++i) {
+                if (!p.names.empty()) w.string(p.names[i]);
+                w.value(p.values[i]);
+            }
         }
     }
     if ((flags & query_flag::page_size) != 0) w.i32(p.page_size);

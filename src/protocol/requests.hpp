@@ -61,6 +61,9 @@ struct query_parameters {
     std::optional<std::int64_t> default_timestamp;  // 0x20, microseconds
     std::string_view keyspace = {};                   // 0x80 when non-empty (v5 only)
     std::optional<std::int32_t> now_in_seconds = {};  // 0x100 (v5 only)
+    // The same values as they lie in one buffer, [value] after [value] (e.g. encoded_values::buf):
+    // when given (and names are not), copied at once rather than value by value.
+    bytes_view values_cells = {};
 };
 
 struct query_request {

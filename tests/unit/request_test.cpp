@@ -164,6 +164,11 @@ TEST(RequestVectors, PrepareExecute) {
     expect_frame(e, v4, "04 00 0000 0a" + body + "fffffffe 00001388");
     e.params.values = v3_values;
     expect_frame(e, v3, "03 00 0000 0a" + body + "ffffffff 00001388");
+    // The same cells given back to back in one buffer (the client's encoded values): the same bytes.
+    const std::vector<std::uint8_t> cells = {0, 0, 0, 4, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xfe};
+    e.params.values = v4_values;
+    e.params.values_cells = cells;
+    expect_frame(e, v4, "04 00 0000 0a" + body + "fffffffe 00001388");
 }
 
 TEST(RequestVectors, BatchOfEachTypeWithStringAndPreparedChild) {

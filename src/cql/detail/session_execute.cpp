@@ -79,6 +79,7 @@ std::error_code session_impl::encode(work& w, const connection& c, std::vector<s
     protocol::query_parameters p;
     p.cl = o.consistency.value_or(cfg_.default_consistency);
     p.values = w.values.views;
+    p.values_cells = w.values.buf;  // the views' cells, back to back (serialize_values)
     p.page_size = o.page_size > 0 ? o.page_size : -1;
     if (o.paging_state) p.paging_state = protocol::bytes_view(*o.paging_state);
     p.serial_consistency = o.serial_consistency;
