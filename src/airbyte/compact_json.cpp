@@ -75,14 +75,16 @@ struct reader {
         return true;
     }
 
-    // One value; k and its text for a member of the top-level object.
-    bool value(int depth, kind& k, std::string_view& text) {
+    // One value, its kind and text; an object's members go to members (when given) as children
+    // of parent, levels deep.
+    bool value(int depth, kind& k, std::string_view& text, std::vector<member>* members = nullptr, int levels = 0,
+               int parent = -1) {
         if (p == e) return false;
         const char* start = p;
         bool ok = false;
         switch (*p) {
             case '"': k = kind::string; return string(text);
-            case '{': k = kind::object; ok = container(depth + 1, '}'); break;
+            case '{': k = kind::object; ok = container(depth + 1, '}', members, levels, parent); break;
             case '[': k = kind::array; ok = container(depth + 1, ']'); break;
             case 't': k = kind::true_; ok = literal("true", 4); break;
             case 'f': k = kind::false_; ok = literal("false", 5); break;
@@ -92,16 +94,27 @@ struct reader {
         text = std::string_view(start, static_cast<std::size_t>(p - start));
         return ok;
     }
-    // At '{' or '[': past its closing bracket. Nested members are validated, not kept.
-    bool container(int depth, char close, std::vector<member>* members = nullptr) {
+    // At '{' or '[': past its closing bracket. An object's members go to members (when given and
+    // levels > 0), each as a child of parent; deeper ones are validated, not kept.
+    bool container(int depth, char close, std::vector<member>* members = nullptr, int levels = 0, int parent = -1) {
         if (depth > max_depth) return false;
         ++p;
         if (eat(close)) return true;
+        if (close == ']' || levels <= 0) members = nullptr;
         for (;;) {
-            member m;
-            if (close == '}' && (p == e || *p != '"' || !string(m.key) || !eat(':'))) return false;
-            if (!value(depth, m.k, m.value)) return false;
-            if (members) members->push_back(m);
+            std::string_view key;
+            if (close == '}' && (p == e || *p != '"' || !string(key) || !eat(':'))) return false;
+            kind k = kind::null;
+            std::string_view text;
+            if (!members) {
+                if (!value(depth, k, text)) return false;
+            } else {
+                const auto at = static_cast<int>(members->size());
+                members->push_back({key, kind::null, {}, parent});
+                if (!value(depth, k, text, members, levels - 1, at)) return false;
+                (*members)[static_cast<std::size_t>(at)].k = k;
+                (*members)[static_cast<std::size_t>(at)].value = text;
+            }
             if (eat(close)) return true;
             if (!eat(',')) return false;
         }
@@ -110,11 +123,11 @@ struct reader {
 
 }  // namespace
 
-bool split_members(std::string_view text, std::vector<member>& out) {
+bool split_members(std::string_view text, std::vector<member>& out, int levels) {
     out.clear();
     reader r{text.data(), text.data() + text.size()};
     if (text.empty() || text[0] != '{') return false;
-    return r.container(1, '}', &out) && r.p == r.e;
+    return r.container(1, '}', &out, levels) && r.p == r.e;
 }
 
 }  // namespace airbyte::compact_json

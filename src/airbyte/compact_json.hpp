@@ -22,10 +22,13 @@ struct member {
     // string: its characters without the quotes; number: as written; object or array: its whole
     // text, brackets included (compact JSON itself); null, true, false: the literal.
     std::string_view value;
+    int parent = -1;  // levels 2: the index in out of the object member it belongs to; -1: top level
 };
 
-// The members of the object in order (repeated keys repeated), into out (cleared first). False,
-// out in an unspecified state, when text is not of the form above.
-bool split_members(std::string_view text, std::vector<member>& out);
+// The members of the object in order (repeated keys repeated), into out (cleared first); with
+// levels 2, also the members of each top-level member that is an object, each right after its
+// parent (whose own entry comes first). False, out in an unspecified state, when text is not of
+// the form above.
+bool split_members(std::string_view text, std::vector<member>& out, int levels = 1);
 
 }  // namespace airbyte::compact_json

@@ -332,6 +332,9 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
             return false;
         }
     }
+    // (find, not memchr: an empty line's data() may be null, which memchr must not get.)
+    const bool has_backslash = line.find('\\') != std::string_view::npos;
+    if (fast_path_ && !big_ && !has_backslash && scan_compact_record(line, m)) return true;
     // Parsed in place (strings are unescaped where they stand), from a copy that ends in a NUL (it
     // holds no other): the stream RapidJSON scans 16 bytes at a time.
     line_.assign(line);
@@ -341,8 +344,6 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
     h.meta_buf = &meta_buf_;
     // Without a backslash no string needs unescaping or escaping again: the data's own bytes, less
     // any whitespace between tokens, are what the Writer would write (see compact_data).
-    // (find, not memchr: an empty line's data() may be null, which memchr must not get.)
-    const bool has_backslash = line.find('\\') != std::string_view::npos;
     h.may_have_surrogates = has_backslash && line.find("\\u") != std::string_view::npos;
     h.data_text = big_ || has_backslash;
     h.in = &ms;
@@ -382,6 +383,56 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
     if (h.has_meta) m.meta_json = std::string_view(meta_buf_.GetString(), meta_buf_.GetSize());
     if (m.has_state) m.state_json = std::string_view(state_buf_.GetString(), state_buf_.GetSize());
     if (m.has_state && m.state_type.empty()) m.state_type = "LEGACY";
+    return true;
+}
+
+bool message_scanner::scan_compact_record(std::string_view line, scanned_message& m) {
+    using compact_json::kind;
+    if (!compact_json::split_members(line, members_, 2)) return false;
+    // The top level: "type" and "record" once each and nothing else (another member, such as a
+    // "state" or "trace", is read by the parser).
+    int type = -1, record = -1;
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+        const auto& t = members_[i];
+        if (t.parent != -1) continue;
+        int* seen = t.key == "type" ? &type : t.key == "record" ? &record : nullptr;
+        if (!seen || *seen != -1) return false;
+        *seen = static_cast<int>(i);
+    }
+    if (type < 0 || record < 0) return false;
+    const auto& t = members_[static_cast<std::size_t>(type)];
+    if (t.k != kind::string || t.value != "RECORD" || members_[static_cast<std::size_t>(record)].k != kind::object) return false;
+    // The record: stream, namespace, emitted_at and data at most once each, of their kinds; the
+    // last "meta" counts, and only when it is an object.
+    const compact_json::member *stream = nullptr, *ns = nullptr, *emitted = nullptr, *data = nullptr, *meta = nullptr;
+    for (const auto& r : members_) {
+        if (r.parent != record) continue;
+        const compact_json::member** slot = r.key == "stream"       ? &stream
+                                            : r.key == "namespace"  ? &ns
+                                            : r.key == "emitted_at" ? &emitted
+                                            : r.key == "data"       ? &data
+                                                                    : nullptr;
+        if (slot) {
+            if (*slot) return false;
+            *slot = &r;
+        } else if (r.key == "meta") {
+            meta = r.k == kind::object ? &r : nullptr;
+        }
+    }
+    if (!stream || stream->k != kind::string || (ns && ns->k != kind::string && ns->k != kind::null) || !emitted ||
+        emitted->k != kind::number || !data || data->k != kind::object)
+        return false;
+    std::int64_t ms = 0;
+    if (!parse_number_ms(emitted->value, ms)) return false;
+    m.type_name.assign("RECORD");
+    m.type = message_type::record;
+    m.stream.assign(stream->value);
+    if (ns && ns->k == kind::string) m.ns.emplace(ns->value);
+    m.has_emitted_at = true;
+    m.emitted_at_ms = ms;
+    m.has_data = m.data_is_object = true;
+    m.data_json = data->value;  // compact already: what the Writer would write
+    if (meta) m.meta_json = meta->value;
     return true;
 }
 

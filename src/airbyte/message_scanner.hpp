@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "airbyte/compact_json.hpp"
+
 namespace airbyte {
 
 enum class message_type { record, state, other_known, unknown };
@@ -57,11 +59,19 @@ struct scanned_message {
 
 class message_scanner {
 public:
+    // fast_path false: every line goes through RapidJSON (the tests compare both ways).
+    explicit message_scanner(bool fast_path = true) : fast_path_(fast_path) {}
+
     // False with a message (no line number) when the line is not one well-formed JSON object, or
     // repeats a key the connector reads.
     bool scan(std::string_view line, scanned_message& out, std::string& error);
 
 private:
+    // The fast path: a RECORD line written compactly without a backslash, read with
+    // compact_json (no parser, no copy). False, having set nothing the parser would not set, for any
+    // other line or anything the parser must judge (a repeated key, a field of the wrong kind).
+    bool scan_compact_record(std::string_view line, scanned_message& m);
+
     bool rescan(const std::string& line, const std::vector<big_number>& big, scanned_message& m, std::string& error);
     void compact_data(std::string_view raw, std::size_t canonical_size);
 
@@ -71,6 +81,8 @@ private:
     std::vector<std::string> keys_;
     std::string line_;  // a copy of the line being scanned, parsed in place
     std::string data_text_;  // the record's data when taken from the line (no Writer)
+    bool fast_path_ = true;
+    std::vector<compact_json::member> members_;  // the fast path's
 };
 
 }  // namespace airbyte
