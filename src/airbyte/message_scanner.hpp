@@ -3,7 +3,9 @@
 // compactly with numbers kept exactly as written, the record's data and the state object. The
 // data of a line without a backslash is taken as its own bytes (whitespace between tokens dropped),
 // which is what re-serialising would give, without a Writer.
-// No DOM is built, and the buffers are reused from line to line.
+// No DOM is built, and the buffers are reused from line to line. A RECORD line written compactly
+// without a backslash (the usual one) is read without a parser (scan_compact_record, compact_json),
+// its data a slice of the line.
 #pragma once
 
 #include <rapidjson/stringbuffer.h>
