@@ -3,6 +3,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace airbyte::compact_json {
 
 namespace {
@@ -24,6 +28,20 @@ struct reader {
     // At the opening quote: past the closing one; s is the characters between.
     bool string(std::string_view& s) {
         const char* start = ++p;
+#if defined(__SSE2__)
+        // Sixteen bytes at a time: '"', '\\' and bytes up to 0x1F flagged by a compare each.
+        const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1F);
+        while (e - p >= 16) {
+            const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+            const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+                                             _mm_cmpeq_epi8(_mm_max_epu8(x, control), control));
+            if (const int m = _mm_movemask_epi8(hit)) {
+                p += __builtin_ctz(static_cast<unsigned>(m));
+                return close_string(start, s);
+            }
+            p += 16;
+        }
+#endif
         while (e - p >= 8) {
             std::uint64_t w;
             std::memcpy(&w, p, 8);

@@ -199,12 +199,13 @@ TEST(ValueVectors, InvalidTextRefusedBothWays) {
 }
 
 // valid_utf8_prefix says where the first bad sequence starts, wherever it falls relative to the
-// eight-byte ASCII steps (a bad byte at every offset of a 40-byte text, after ASCII and after
-// multi-byte characters).
+// sixteen- and eight-byte ASCII steps (a bad byte at every offset of a 72-byte text, after ASCII,
+// after multi-byte characters and after a mix of both).
 TEST(ValueVectors, Utf8PrefixFindsTheFirstBadByte) {
-    for (const std::string& filler : {std::string("a"), std::string("\xc3\xa9"), std::string("\xf0\x9f\x98\x80")}) {
+    for (const std::string& filler : {std::string("a"), std::string("\xc3\xa9"), std::string("\xf0\x9f\x98\x80"),
+                                      std::string("abcdefghijklmnopq\xc3\xa9")}) {
         std::string good;
-        while (good.size() < 40) good += filler;
+        while (good.size() < 72) good += filler;
         EXPECT_EQ(cql::protocol::valid_utf8_prefix(good), good.size());
         for (std::size_t at = 0; at <= good.size(); ++at) {
             if (at < good.size() && (static_cast<unsigned char>(good[at]) & 0xC0) == 0x80) continue;  // mid-character
