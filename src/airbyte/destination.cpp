@@ -449,7 +449,7 @@ void write_job::progress(bool final) {
 std::optional<std::string> write_job::read_input(int fd) {
     line_reader in(fd, cfg_.max_record_bytes);
     in.before_read([this] { db_.flush(); });
-    message_scanner scanner;
+    message_scanner scanner(true, cfg_.format == table_format::typed);  // typed: the data's members too
     scanned_message m;
     std::string error;
     for (;;) {

@@ -319,6 +319,8 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
     data_w_.Reset(data_buf_);
     state_w_.Reset(state_buf_);
     m.meta_json = {};
+    m.data_split = false;
+    m.data_members = {};
     meta_buf_.Clear();
     meta_w_.Reset(meta_buf_);
 
@@ -388,7 +390,8 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
 
 bool message_scanner::scan_compact_record(std::string_view line, scanned_message& m) {
     using compact_json::kind;
-    if (!compact_json::split_members(line, members_, 2)) return false;
+    // The message's members, the record's, and with data_members_ the data's (levels 3).
+    if (!compact_json::split_members(line, members_, data_members_ ? 3 : 2)) return false;
     // The top level: "type" and "record" once each and nothing else (another member, such as a
     // "state" or "trace", is read by the parser).
     int type = -1, record = -1;
@@ -433,6 +436,13 @@ bool message_scanner::scan_compact_record(std::string_view line, scanned_message
     m.has_data = m.data_is_object = true;
     m.data_json = data->value;  // compact already: what the Writer would write
     if (meta) m.meta_json = meta->value;
+    if (data_members_) {  // the data's members follow its own entry (split_members' order)
+        const auto at = static_cast<std::size_t>(data - members_.data());
+        std::size_t n = 0;
+        while (at + 1 + n < members_.size() && members_[at + 1 + n].parent == static_cast<int>(at)) ++n;
+        m.data_split = true;
+        m.data_members = std::span<const compact_json::member>(members_.data() + at + 1, n);
+    }
     return true;
 }
 

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,10 @@ struct scanned_message {
     // The record's "meta" object (e.g. the source's "changes"), compact; "" when absent or not an
     // object. Valid until the next scan.
     std::string_view meta_json;
+    // When the scanner was asked for them and read the line without a parser: the data's members
+    // as compact_json::split_members(data_json) gives them (data_split true). Valid until the next scan.
+    bool data_split = false;
+    std::span<const compact_json::member> data_members;
 
     // STATE
     std::string state_type;  // "STREAM", "GLOBAL", "LEGACY" (absent: LEGACY)
@@ -62,7 +67,9 @@ struct scanned_message {
 class message_scanner {
 public:
     // fast_path false: every line goes through RapidJSON (the tests compare both ways).
-    explicit message_scanner(bool fast_path = true) : fast_path_(fast_path) {}
+    // data_members: a line read without a parser also gives the data's members (typed tables).
+    explicit message_scanner(bool fast_path = true, bool data_members = false)
+        : fast_path_(fast_path), data_members_(data_members) {}
 
     // False with a message (no line number) when the line is not one well-formed JSON object, or
     // repeats a key the connector reads.
@@ -83,7 +90,7 @@ private:
     std::vector<std::string> keys_;
     std::string line_;  // a copy of the line being scanned, parsed in place
     std::string data_text_;  // the record's data when taken from the line (no Writer)
-    bool fast_path_ = true;
+    bool fast_path_ = true, data_members_ = false;
     std::vector<compact_json::member> members_;  // the fast path's
 };
 

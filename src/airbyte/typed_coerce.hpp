@@ -26,10 +26,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "airbyte/compact_json.hpp"
 #include "airbyte/typed_table.hpp"
 #include "cql/result.hpp"
 
@@ -37,6 +39,10 @@ namespace airbyte {
 
 struct typed_record_input {
     std::string_view data_json;  // scanned_message::data_json
+    // scanned_message::data_split and data_members: the members of data_json already split (then
+    // read from here, not split again).
+    bool data_split = false;
+    std::span<const compact_json::member> data_members;
     std::string_view meta_json;  // scanned_message::meta_json: the record's "meta" object, "" for none
     cql::uuid_bytes raw_id{};
     std::int64_t emitted_at_ms = 0;

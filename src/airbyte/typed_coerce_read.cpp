@@ -348,11 +348,16 @@ void typed_coercer::state::reset_record() {
 // would feed it. False, with nothing read, for other text.
 bool typed_coercer::state::read_compact(std::string_view data) {
     if (!compact_json::split_members(data, members)) return false;
+    read_members(members);
+    return true;
+}
+
+void typed_coercer::state::read_members(std::span<const compact_json::member> data) {
     reset_record();
     handler h(*this);
     h.depth = 1;
     using k = compact_json::kind;
-    for (const auto& m : members) {
+    for (const auto& m : data) {
         h.Key(m.key.data(), static_cast<rapidjson::SizeType>(m.key.size()), false);
         const auto n = static_cast<rapidjson::SizeType>(m.value.size());
         switch (m.k) {
@@ -365,10 +370,13 @@ bool typed_coercer::state::read_compact(std::string_view data) {
             case k::array: h.nested_value(m.value, m.k == k::object); break;
         }
     }
-    return true;
 }
 
 std::optional<std::string> typed_coercer::state::run(const typed_record_input& in, coerced_record& out) {
+    if (in.data_split) {
+        read_members(in.data_members);
+        return finish(in, out);
+    }
     if (read_compact(in.data_json)) return finish(in, out);
     auto parse = [&](const std::vector<big_number>* big) {
         reset_record();

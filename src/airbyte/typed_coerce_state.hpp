@@ -75,6 +75,7 @@ struct typed_coercer::state {
     std::optional<std::string> run(const typed_record_input& in, coerced_record& out);
     void reset_record();
     bool read_compact(std::string_view data);
+    void read_members(std::span<const compact_json::member> data);
     std::optional<std::string> finish(const typed_record_input& in, coerced_record& out);
     std::string_view write_meta(std::string_view source_meta, bool nulled);
 };

@@ -49,6 +49,8 @@ public:
     std::optional<std::string> bind(const scanned_message& m, const cql::uuid_bytes& raw_id, record_values& out) override {
         typed_record_input in;
         in.data_json = m.data_json;
+        in.data_split = m.data_split;
+        in.data_members = m.data_members;
         in.meta_json = m.meta_json;
         in.raw_id = raw_id;
         in.emitted_at_ms = m.emitted_at_ms;

@@ -8,6 +8,7 @@
 
 #include <random>
 #include <string>
+#include <vector>
 
 #include "airbyte/message_scanner.hpp"
 
@@ -139,7 +140,8 @@ std::string describe(bool ok, const std::string& error, const scanned_message& m
 
 TEST(ScannerFastPath, AgreesWithTheParserOnGeneratedAndMutatedLines) {
     line_maker g;
-    message_scanner fast, slow(false);
+    message_scanner fast(true, true), slow(false);  // the fast one also splits the data (typed tables)
+    std::vector<airbyte::compact_json::member> split;
     scanned_message a, b;
     std::string ea, eb;
     std::size_t taken = 0, records = 0, refused = 0;
@@ -154,6 +156,17 @@ TEST(ScannerFastPath, AgreesWithTheParserOnGeneratedAndMutatedLines) {
         const bool fast_taken = oka && !a.data_json.empty() && a.data_json.data() >= line.data() &&
                                 a.data_json.data() < line.data() + line.size();
         taken += fast_taken;
+        // Taken that way, the data's members come with it, as split_members gives them.
+        ASSERT_EQ(a.data_split, fast_taken) << line;
+        if (fast_taken) {
+            ASSERT_TRUE(airbyte::compact_json::split_members(a.data_json, split)) << line;
+            ASSERT_EQ(a.data_members.size(), split.size()) << line;
+            for (std::size_t i = 0; i < split.size(); ++i) {
+                EXPECT_EQ(a.data_members[i].key, split[i].key) << line;
+                EXPECT_EQ(a.data_members[i].k, split[i].k) << line;
+                EXPECT_EQ(a.data_members[i].value, split[i].value) << line;
+            }
+        }
         records += oka && a.type == airbyte::message_type::record;
         refused += !oka;
     };

@@ -340,12 +340,34 @@ TEST_F(coerce_test, TheFastPathAndTheParserAgree) {
         R"({})",
     };
     auto spaced = [](const std::string& r) { return "{ " + r.substr(1); };
+    // Third way: the members the scanner split from the whole line (typed tables' usual way).
+    message_scanner scanner(true, true);
+    scanned_message m;
+    auto from_scanner = [&](const std::string& r) {
+        const std::string line = R"({"type":"RECORD","record":{"stream":"s","emitted_at":1,"data":)" + r + "}}";
+        std::string e;
+        EXPECT_TRUE(scanner.scan(line, m, e)) << e;
+        EXPECT_TRUE(m.data_split) << line;
+        in.data_split = true;
+        in.data_members = m.data_members;
+        const std::string error = error_of(r);  // data_json as well, for the parser's fallbacks
+        in.data_split = false;
+        in.data_members = {};
+        return error;
+    };
     auto compare = [&](const std::string& what) {
         for (const auto& r : records) {
             std::vector<compact_json::member> members;
             ASSERT_TRUE(compact_json::split_members(r, members)) << r;  // the fast path reads it
+            const std::string split_error = from_scanner(r);
+            const coerced_record split = rec;
             const std::string fast_error = error_of(r);
             const coerced_record fast = rec;
+            EXPECT_EQ(fast_error, split_error) << what << ": " << r;
+            if (fast_error == "<no error>") {
+                EXPECT_EQ(fast.values, split.values) << what << ": " << r;
+                EXPECT_EQ(fast.delete_values, split.delete_values) << what << ": " << r;
+            }
             const std::string slow_error = error_of(spaced(r));
             EXPECT_EQ(fast_error, slow_error) << what << ": " << r;
             if (fast_error != "<no error>") continue;
