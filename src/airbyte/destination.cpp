@@ -333,9 +333,13 @@ std::optional<std::string> write_job::on_record(const scanned_message& m, std::s
     if (cdc) {
         std::swap(b.values, rec_.delete_values);
     } else {
-        b.values.reserve(rec_.columns.size() + 5);
-        if (t.staged) b.values.resize(3);  // the attempt, bucket and number: set once the record is numbered
-        std::move(rec_.columns.begin(), rec_.columns.end(), std::back_inserter(b.values));
+        if (t.staged) {
+            b.values.reserve(rec_.columns.size() + 5);
+            b.values.resize(3);  // the attempt, bucket and number: set once the record is numbered
+            std::move(rec_.columns.begin(), rec_.columns.end(), std::back_inserter(b.values));
+        } else {
+            std::swap(b.values, rec_.columns);  // the format's vector as it is (and b's, empty, back to it)
+        }
         if (with_delete) b.values.emplace_back(dedup_write_timestamp);
         if (!dedup) b.options.timestamp = now_micros();
         if (!t.staged && cfg_.ttl_seconds > 0) b.values.emplace_back(static_cast<std::int32_t>(cfg_.ttl_seconds));

@@ -100,17 +100,26 @@ struct handler {
 
     // A top-level value for the current field: the column gets value (or a failure), a key
     // column's failure becomes the record's error.
-    void set(cql_value v, fit f, std::string_view json_text) {
+    void set(cql_value&& v, fit f, std::string_view json_text) {
         if (!column()) return;
         auto& sl = cur_slot();
         sl.present = true;
         sl.status = f;
-        sl.value = f == fit::ok ? std::move(v) : s.absent();
+        if (f == fit::ok) sl.value = std::move(v);
+        else sl.value = s.absent();
         if (f != fit::ok && column()->key_index >= 0 && s.key_error.empty()) {
             const auto& c = *column();
             s.key_error = "primary key field " + json_quote(c.field) + " does not fit its " + column_kind_cql(c.kind) +
                           " column: " + std::string(json_text.substr(0, 200));
         }
+    }
+    // A text column's value, made in its slot (no temporary).
+    void set_text(std::string_view text) {
+        if (!column()) return;
+        auto& sl = cur_slot();
+        sl.present = true;
+        sl.status = fit::ok;
+        sl.value.v.emplace<std::string>(text);
     }
     void set_null() {
         if (!column()) return;
@@ -132,8 +141,8 @@ struct handler {
         if (!c) return;
         using k = column_kind;
         switch (c->kind) {
-            case k::text: return set(cql_value{std::string(str)}, fit::ok, {});
-            case k::json: return set(cql_value{std::string(json_of_string(str))}, fit::ok, {});
+            case k::text: return set_text(str);
+            case k::json: return set_text(json_of_string(str));
             case k::date: {
                 cql::cql_date d;
                 const fit f = typed::string_to_date(str, d);
@@ -165,7 +174,7 @@ struct handler {
         if (!c) return;
         switch (c->kind) {
             case column_kind::text:
-            case column_kind::json: return set(cql_value{std::string(num)}, fit::ok, {});
+            case column_kind::json: return set_text(num);
             case column_kind::bigint: {
                 std::int64_t x = 0;
                 const fit f = typed::number_to_bigint(num, x);
@@ -183,7 +192,7 @@ struct handler {
         const auto* c = column();
         if (!c) return;
         if (c->kind == column_kind::boolean) return set(cql_value{b}, fit::ok, {});
-        if (c->kind == column_kind::text || c->kind == column_kind::json) return set(cql_value{std::string(b ? "true" : "false")}, fit::ok, {});
+        if (c->kind == column_kind::text || c->kind == column_kind::json) return set_text(b ? "true" : "false");
         set({}, fit::serialization_error, b ? "true" : "false");
     }
 
@@ -293,7 +302,7 @@ struct handler {
         if (depth == 1 && col_nested) {
             const std::string_view text = nested_text();
             const auto k = column()->kind;
-            if (k == column_kind::text || k == column_kind::json) set(cql_value{std::string(text)}, fit::ok, {});
+            if (k == column_kind::text || k == column_kind::json) set_text(text);
             else set({}, fit::serialization_error, text);
         }
         if (depth == 1) nsinks = 0;
@@ -306,7 +315,7 @@ struct handler {
             w.RawValue(text.data(), text.size(), object ? rapidjson::kObjectType : rapidjson::kArrayType);
         });
         if (const auto* c = column()) {
-            if (c->kind == column_kind::text || c->kind == column_kind::json) set(cql_value{std::string(text)}, fit::ok, {});
+            if (c->kind == column_kind::text || c->kind == column_kind::json) set_text(text);
             else set({}, fit::serialization_error, text);
         }
         nsinks = 0;
