@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <limits>
 
 namespace cql::protocol {
@@ -190,6 +189,26 @@ std::vector<std::pair<std::string_view, value_view>> byte_reader::bytes_map() no
     return out;
 }
 
+// Each from a local copy by one insert (cheaper than resize and a write in place: resize zeroes
+// the new bytes first, out of line).
+void byte_writer::u16(std::uint16_t v) {
+    std::uint8_t b[2];
+    store_be16(b, v);
+    out_->insert(out_->end(), b, b + 2);
+}
+
+void byte_writer::u32(std::uint32_t v) {
+    std::uint8_t b[4];
+    store_be32(b, v);
+    out_->insert(out_->end(), b, b + 4);
+}
+
+void byte_writer::u64(std::uint64_t v) {
+    std::uint8_t b[8];
+    store_be64(b, v);
+    out_->insert(out_->end(), b, b + 8);
+}
+
 void byte_writer::string(std::string_view s) {
     u16(static_cast<std::uint16_t>(s.size()));
     raw(s);
@@ -201,9 +220,8 @@ void byte_writer::long_string(std::string_view s) {
 }
 
 void byte_writer::bytes(bytes_view b) {
-    std::uint8_t* p = grow(4 + b.size());  // one growth for the length and the content
-    store_be32(p, static_cast<std::uint32_t>(b.size()));
-    if (!b.empty()) std::memcpy(p + 4, b.data(), b.size());
+    u32(static_cast<std::uint32_t>(b.size()));
+    raw(b);
 }
 
 void byte_writer::value(const value_view& v) {

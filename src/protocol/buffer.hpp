@@ -109,12 +109,11 @@ public:
 
     void u8(std::uint8_t v) { out_->push_back(v); }
     void i8(std::int8_t v) { u8(static_cast<std::uint8_t>(v)); }
-    // Inline (defined below): a value's cells are a handful of these each, on the hot path.
-    inline void u16(std::uint16_t v);
+    void u16(std::uint16_t v);
     void i16(std::int16_t v) { u16(static_cast<std::uint16_t>(v)); }
-    inline void u32(std::uint32_t v);
+    void u32(std::uint32_t v);
     void i32(std::int32_t v) { u32(static_cast<std::uint32_t>(v)); }
-    inline void u64(std::uint64_t v);
+    void u64(std::uint64_t v);
     void i64(std::int64_t v) { u64(static_cast<std::uint64_t>(v)); }
     void raw(bytes_view b) { out_->insert(out_->end(), b.begin(), b.end()); }
     void raw(std::string_view s) { raw(bytes_view(reinterpret_cast<const std::uint8_t*>(s.data()), s.size())); }
@@ -141,12 +140,6 @@ public:
     void patch_u32(std::size_t at, std::uint32_t v);
 
 private:
-    // n more bytes at the end, to be written at the pointer returned.
-    std::uint8_t* grow(std::size_t n) {
-        const std::size_t at = out_->size();
-        out_->resize(at + n);
-        return out_->data() + at;
-    }
     std::vector<std::uint8_t>* out_;
 };
 
@@ -170,9 +163,5 @@ inline void store_be32(std::uint8_t* p, std::uint32_t v) noexcept {
 inline void store_be64(std::uint8_t* p, std::uint64_t v) noexcept {
     for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<std::uint8_t>(v);
 }
-
-inline void byte_writer::u16(std::uint16_t v) { store_be16(grow(2), v); }
-inline void byte_writer::u32(std::uint32_t v) { store_be32(grow(4), v); }
-inline void byte_writer::u64(std::uint64_t v) { store_be64(grow(8), v); }
 
 }  // namespace cql::protocol

@@ -294,8 +294,10 @@ void write_int_cell(byte_writer& w, std::int32_t v) {
     w.i32(v);
 }
 void write_bigint_cell(byte_writer& w, std::int64_t v) {
-    w.i32(8);
-    w.i64(v);
+    std::uint8_t cell[12];  // one append for the length and the value
+    store_be32(cell, 8);
+    store_be64(cell + 4, static_cast<std::uint64_t>(v));
+    w.raw(bytes_view(cell, sizeof cell));
 }
 void write_double_cell(byte_writer& w, double v) {
     w.i32(8);
