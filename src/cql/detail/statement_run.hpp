@@ -57,6 +57,9 @@ inline std::shared_ptr<const prepared_info::result_shape> shape_of(std::vector<s
 // it out again once its last shared_ptr is gone (its buffers keep their capacity).
 struct session_impl::statement_run final : work {
     using clock = std::chrono::steady_clock;
+    // A request frame or value buffer up to this size is kept for the next statement (beyond: freed,
+    // so that a big statement does not pin its memory in an idle run).
+    static constexpr std::size_t keep_buffer_bytes = 8 * 1024;
 
     // An attempt (or the PREPARE of a re-prepare) on its way through a connection. It completes into
     // the run through the strand, never inline in the connection. Its memory is recycled per thread.
