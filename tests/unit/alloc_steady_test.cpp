@@ -286,6 +286,73 @@ TEST_F(AllocSteady, OwnedBoundStatementsAllocateNothingPerStatementAfterWarmUp) 
     EXPECT_EQ(c.all, c.client + c.io);
 }
 
+// cql::unique_function's inline buffer (the callbacks of the statement path).
+struct tracked {
+    static inline int alive = 0;
+    int* calls;
+    std::array<void*, 3> payload{};  // 32 bytes with calls: fits the buffer
+    explicit tracked(int* c) : calls(c) { ++alive; }
+    tracked(tracked&& o) noexcept : calls(o.calls), payload(o.payload) { ++alive; }
+    tracked(const tracked&) = delete;
+    ~tracked() { --alive; }
+    int operator()(int x) { return ++*calls + x; }
+};
+
+long allocations_of(auto&& f) {
+    g_allocations = 0;
+    g_counting = true;
+    f();
+    g_counting = false;
+    return g_allocations.load();
+}
+
+TEST(UniqueFunction, ASmallCallableIsKeptInlineAndDestroyedOnce) {
+    int calls = 0;
+    {
+        cql::unique_function<int(int)> a;
+        EXPECT_FALSE(a);
+        EXPECT_EQ(allocations_of([&] { a = tracked(&calls); }), 0);
+        EXPECT_EQ(tracked::alive, 1);
+        cql::unique_function<int(int)> b(std::move(a));
+        EXPECT_FALSE(a);  // NOLINT(bugprone-use-after-move): moved-from is empty, as documented
+        ASSERT_TRUE(b);
+        EXPECT_EQ(tracked::alive, 1);
+        EXPECT_EQ(b(10), 11);
+        b = cql::unique_function<int(int)>();
+        EXPECT_EQ(tracked::alive, 0);
+        EXPECT_FALSE(b);
+    }
+    EXPECT_EQ(tracked::alive, 0);
+}
+
+TEST(UniqueFunction, ABigOrThrowingMoveCallableGoesToTheHeapAndWorksTheSame) {
+    std::array<char, 200> big{};
+    big[199] = 7;
+    cql::unique_function<int()> f;
+    EXPECT_EQ(allocations_of([&] { f = [big] { return int(big[199]); }; }), 1);
+    auto g = std::move(f);
+    EXPECT_EQ(g(), 7);
+    struct throwing_move {
+        throwing_move() = default;
+        throwing_move(throwing_move&&) noexcept(false) {}
+        int operator()() const { return 3; }
+    };
+    cql::unique_function<int()> h;
+    EXPECT_EQ(allocations_of([&] { h = throwing_move{}; }), 1);
+    EXPECT_EQ(h(), 3);
+}
+
+TEST(UniqueFunction, AMoveOnlyCallableWithAUniquePtrAndASharedPtrFits) {
+    auto p = std::make_shared<int>(5);
+    std::unique_ptr<int> q = std::make_unique<int>(6);
+    cql::unique_function<int()> f;
+    EXPECT_EQ(allocations_of([&] { f = [p, q = std::move(q)] { return *p + *q; }; }), 0);
+    EXPECT_EQ(f(), 11);
+    EXPECT_EQ(p.use_count(), 2);
+    f = {};
+    EXPECT_EQ(p.use_count(), 1);
+}
+
 TEST_F(AllocSteady, TheCounterChargesAnAllocationInTheClientToTheStatementPath) {
     g_allocations = 0;
     g_client_allocations = 0;
