@@ -62,7 +62,7 @@ public:
 private:
     struct work;           // one statement being executed: what is sent
     struct statement_run;  // and its execution (execute_op driven by real I/O); statement_run.hpp
-    class run_pool;        // recycles statement runs (session_statement_run.cpp)
+    class run_pool;        // recycles statement runs (session_run_pool.cpp)
     static std::shared_ptr<run_pool> make_run_pool();
 
     // Connecting and metadata (session_metadata.cpp).

@@ -49,7 +49,23 @@ void session_impl::queue_completion(std::shared_ptr<statement_run> run, std::uin
     completed_.push_back(completed_attempt{std::move(run), id, ec, std::move(f)});
     if (reading_ > 0 || drain_posted_) return;  // the end of the read, or the drain posted, handles it
     drain_posted_ = true;
-    asio::post(strand_, [self = shared_from_this()] {
+    // The queue's runs hold the session: if the io_context is destroyed before the drain runs, the
+    // guard empties the queue (as destroying a posted handler per completion used to), or the
+    // session and its runs would keep each other alive.
+    struct drain_guard {
+        std::shared_ptr<session_impl> s;
+        explicit drain_guard(std::shared_ptr<session_impl> p) noexcept : s(std::move(p)) {}
+        drain_guard(drain_guard&& o) noexcept : s(std::move(o.s)) {}
+        drain_guard(const drain_guard&) = delete;
+        ~drain_guard() {
+            if (!s) return;
+            s->drain_posted_ = false;
+            auto dropped = std::move(s->completed_);
+            s->completed_.clear();
+        }
+    };
+    asio::post(strand_, [g = drain_guard(shared_from_this())]() mutable {
+        auto self = std::move(g.s);  // ran: the guard has nothing left to do
         self->drain_posted_ = false;
         self->drain_completions();
     });
