@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,8 +28,6 @@
 #include <vector>
 
 #include "cql/session.hpp"
-
-extern char** environ;
 
 // ---- allocation counter: begin ----
 // Replaces the global operator new/delete of this test executable. Counting is off unless a test
@@ -118,7 +116,15 @@ public:
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);
-        if (posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) throw std::runtime_error("cannot start the null sink");
+        // fork + exec (the test has no other thread yet), so that the sink dies with the test even
+        // when a sanitizer aborts it before the destructor runs.
+        pid_ = fork();
+        if (pid_ < 0) throw std::runtime_error("cannot start the null sink");
+        if (pid_ == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+            execv(argv[0], argv.data());
+            _exit(127);
+        }
         for (int i = 0; i < 500 && port_ == 0; ++i) {
             std::ifstream in(port_file);
             int p = 0;
