@@ -876,7 +876,10 @@ TEST_F(E2e, KilledAppendSyncKeepsEveryRecordCoveredByAState) {
     const std::int64_t base = 1700001000000;
     auto k = kill_mid_sync(cfg, catalog, "events", chunks, per_chunk, 40000, base,
                            [](const std::vector<std::string>& states) { return states.size() >= 3; });
-    ASSERT_EQ(k.states.size(), 3u) << "the connector did not echo 3 states before the kill; stderr:\n" << shorten(k.err, 4000);
+    // The kill lands after the third state; a fast connector may have acknowledged the fourth chunk
+    // and echoed its state meanwhile. Whatever was echoed is checked below.
+    ASSERT_GE(k.states.size(), 3u) << "the connector did not echo 3 states before the kill; stderr:\n" << shorten(k.err, 4000);
+    ASSERT_LE(k.states.size(), static_cast<std::size_t>(chunks));
     EXPECT_EQ(k.status.signal, SIGKILL) << k.status.describe();
     EXPECT_EQ(k.err.find(shared->password), std::string::npos);
     EXPECT_EQ(k.err.find("Sanitizer"), std::string::npos) << shorten(k.err, 8000);

@@ -186,8 +186,20 @@ asio::awaitable<void> connection::reader() {
             break;
         }
         commit_read(n);
-        frame f;
-        while (!closed_ && next_frame(f, ec)) dispatch(std::move(f));
+        if (on_dispatch_begin) on_dispatch_begin();
+        for (;;) {
+            frame f;
+            if (!spare_bodies_.empty()) {
+                f.body = std::move(spare_bodies_.back());
+                spare_bodies_.pop_back();
+            }
+            if (closed_ || !next_frame(f, ec)) {
+                recycle_body(std::move(f.body));
+                break;
+            }
+            dispatch(std::move(f));
+        }
+        if (on_dispatch_end) on_dispatch_end();
         if (ec) close(ec);
     }
 }
@@ -204,6 +216,19 @@ void connection::commit_read(std::size_t n) {
     if (opts_.counters) opts_.counters->bytes_in += n;
     if (segments_) segments_->commit(n);
     else reader_.commit(n);
+}
+
+void connection::recycle_body(std::vector<std::uint8_t>&& body) noexcept {
+    if (body.capacity() == 0 || body.capacity() > max_spare_body_bytes || spare_bodies_.size() >= max_spare_bodies) return;
+    if (spare_bodies_.capacity() < max_spare_bodies) {
+        try {
+            spare_bodies_.reserve(max_spare_bodies);  // once: no growth later
+        } catch (...) {
+            return;
+        }
+    }
+    body.clear();
+    spare_bodies_.push_back(std::move(body));
 }
 
 void connection::dispatch(frame&& f) {

@@ -53,6 +53,9 @@ public:
     // Compresses it when LZ4 was negotiated (v3/v4: its body; v5: the segments it is written in). After close(), completes it at once with the close reason.
     void send(std::unique_ptr<request> r);
     void close(std::error_code reason);
+    // A response body its reader is done with: the connection reads a later response into it (no
+    // allocation per response once warmed up). Kept only when small, and only so many.
+    void recycle_body(std::vector<std::uint8_t>&& body) noexcept;
 
     bool is_open() const noexcept { return open_; }
     protocol::protocol_version version() const noexcept { return version_; }
@@ -71,6 +74,10 @@ public:
     std::function<void(protocol::event&&)> on_event;
     // Called once when the connection closes after having opened.
     std::function<void(std::error_code)> on_closed;
+    // Called around the dispatch of the frames of one read: completions queued meanwhile can be
+    // handled together at the end (per batch of responses, without a post per response).
+    std::function<void()> on_dispatch_begin;
+    std::function<void()> on_dispatch_end;
 
 private:
     asio::awaitable<std::error_code> connect_once(protocol::protocol_version v);
@@ -104,6 +111,9 @@ private:
     asio::steady_timer sweep_;  // request deadlines
     std::vector<std::uint8_t> scratch_;
     std::vector<std::int16_t> expired_;
+    static constexpr std::size_t max_spare_bodies = 1024;
+    static constexpr std::size_t max_spare_body_bytes = 4 * 1024;
+    std::vector<std::vector<std::uint8_t>> spare_bodies_;
     protocol::protocol_version version_ = protocol::protocol_version::v4;
     bool compression_ = false;
     bool open_ = false;

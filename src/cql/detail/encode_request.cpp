@@ -24,7 +24,7 @@ std::error_code serialize(std::size_t n, TypeOf type_of, ValueOf value_of, proto
     std::size_t hint = 0;
     for (std::size_t i = 0; i < n; ++i) hint += cell_size_hint(value_of(i));
     out.buf.clear();
-    out.buf.reserve(hint);  // one allocation, not one per growth
+    reserve_reused(out.buf, hint);  // one allocation, not one per growth
     out.views.clear();
     protocol::byte_writer bw(out.buf);
     thread_local std::vector<std::size_t> starts;
@@ -38,7 +38,7 @@ std::error_code serialize(std::size_t n, TypeOf type_of, ValueOf value_of, proto
         }
     }
     // Views only once every value is written: the buffer no longer moves.
-    out.views.reserve(n);
+    reserve_reused(out.views, n);
     for (auto at : starts) {  // each cell as encode_value wrote it: [int] length (-1 null, -2 unset), bytes
         const std::uint8_t* cell = out.buf.data() + at;
         const auto len = static_cast<std::int32_t>(protocol::load_be32(cell));

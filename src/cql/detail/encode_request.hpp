@@ -3,6 +3,7 @@
 // and the routing token of a bound statement. Pure functions over the public types (unit-tested).
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,6 +19,15 @@
 namespace cql::detail {
 
 // A statement's values serialized as [value]s for one protocol version, and a view of each.
+// Makes room for n elements in a buffer reused from statement to statement (a pooled run's): a small
+// size is rounded up to a power of two, so that the buffer stops growing after a few statements of
+// varying size instead of growing by a few bytes now and then.
+template <class T>
+void reserve_reused(std::vector<T>& v, std::size_t n) {
+    if (n <= v.capacity()) return;
+    v.reserve(n <= 64 * 1024 ? std::bit_ceil(n) : n);
+}
+
 struct encoded_values {
     std::vector<std::uint8_t> buf;
     std::vector<protocol::value_view> views;

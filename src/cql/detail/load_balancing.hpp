@@ -22,5 +22,8 @@ struct plan_host {
 // empty when the statement has no routing token. Returns host indexes.
 std::vector<std::size_t> make_query_plan(std::span<const plan_host> hosts, std::span<const std::size_t> replicas,
                                          std::string_view local_dc, std::size_t start);
+// The same into plan (cleared first): a caller that keeps plan allocates nothing once warmed up.
+void make_query_plan(std::span<const plan_host> hosts, std::span<const std::size_t> replicas, std::string_view local_dc,
+                     std::size_t start, std::vector<std::size_t>& plan);
 
 }  // namespace cql::detail

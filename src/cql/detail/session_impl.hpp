@@ -38,6 +38,7 @@ public:
     using strand = asio::strand<asio::any_io_executor>;
 
     session_impl(asio::any_io_executor ex, session_config cfg);
+    ~session_impl();
 
     const strand& executor() const noexcept { return strand_; }
     const session_config& config() const noexcept { return cfg_; }
@@ -60,7 +61,9 @@ public:
 
 private:
     struct work;           // one statement being executed: what is sent
-    struct statement_run;  // and its execution (execute_op driven by real I/O)
+    struct statement_run;  // and its execution (execute_op driven by real I/O); statement_run.hpp
+    class run_pool;        // recycles statement runs (session_run_pool.cpp)
+    static std::shared_ptr<run_pool> make_run_pool();
 
     // Connecting and metadata (session_metadata.cpp).
     asio::awaitable<std::error_code> do_connect();
@@ -90,13 +93,19 @@ private:
     double jitter();
 
     // Execution (session_execute.cpp).
-    std::vector<host*> query_plan(const std::optional<std::int64_t>& token, const std::string& keyspace);
+    // Into plan (cleared first), so that a caller keeping it allocates nothing.
+    void query_plan(const std::optional<std::int64_t>& token, const std::string& keyspace, std::vector<host*>& plan);
     void execute_bound(std::shared_ptr<statement_run> w, result_callback cb, asio::cancellation_slot slot);
     void start(std::shared_ptr<statement_run> w, asio::cancellation_slot slot);
     asio::awaitable<void> after_schema_change(std::shared_ptr<statement_run> run, std::shared_ptr<connection> c, result out);
     decision decide(std::error_code ec, const diagnostics& d, bool idempotent) const;
     // Statements waiting for a connection are woken when a pool connection opens or fails.
     void wake_connection_waiters();
+    // An attempt's answer (or failure), from its connection: queued, and handled on the strand
+    // with the others of its batch: at the end of the read that brought it (reading_ > 0), else
+    // by one posted drain.
+    void queue_completion(std::shared_ptr<statement_run> run, std::uint32_t id, std::error_code ec, protocol::frame&& f);
+    void drain_completions();
     asio::awaitable<attempt_outcome> send(std::shared_ptr<connection> c, std::vector<std::uint8_t> frame);
     asio::awaitable<void> run_prepare(std::string query, prepared_callback cb);
     std::error_code encode(work& w, const connection& c, std::vector<std::uint8_t>& out);
@@ -107,6 +116,9 @@ private:
     void record_attempt(host& h, std::chrono::steady_clock::duration latency, std::error_code ec, const diagnostics& d);
 
     strand strand_;
+    // The strand as the timers' executor type, converted once: each conversion allocates.
+    asio::any_io_executor timer_executor_{strand_};
+    std::shared_ptr<run_pool> runs_ = make_run_pool();
     session_config cfg_;
     std::shared_ptr<asio::ssl::context> tls_;
     std::vector<std::unique_ptr<host>> hosts_;
@@ -128,6 +140,18 @@ private:
     std::size_t round_robin_ = 0;
     std::vector<plan_host> plan_view_;       // query_plan's scratch, reused
     std::vector<std::size_t> plan_replicas_;
+    std::vector<std::size_t> plan_ids_;
+    struct completed_attempt {
+        std::shared_ptr<statement_run> run;
+        std::uint32_t id = 0;
+        std::error_code ec;
+        protocol::frame response;
+    };
+    std::vector<completed_attempt> completed_;  // queued, in order
+    std::vector<completed_attempt> draining_;   // being handled (capacity kept: no allocation)
+    int reading_ = 0;                           // pool connections dispatching a read right now
+    bool drain_posted_ = false;
+    bool draining_now_ = false;
     std::minstd_rand rng_{std::random_device{}()};
     diagnostics last_error_;
     session_counters counters_;

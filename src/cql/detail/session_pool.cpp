@@ -87,6 +87,13 @@ asio::awaitable<void> session_impl::open_pool_connection(std::size_t host_index)
         ++s->metrics_.host(host_index, hh.label).lost;
         s->apply_reconnect(hh, hh.reconnect.connection_closed(hh.open_connections(), s->jitter()));
     };
+    // Its answers complete their statements per read, at the end of it (see drain_completions).
+    c->on_dispatch_begin = [weak] {
+        if (auto s = weak.lock()) ++s->reading_;
+    };
+    c->on_dispatch_end = [weak] {
+        if (auto s = weak.lock(); s && --s->reading_ == 0) s->drain_completions();
+    };
     h.pool.push_back(std::move(c));
     wake_connection_waiters();
 }

@@ -38,8 +38,10 @@ std::span<const std::uint8_t> write_queue::prepare_write(stream_table& streams, 
         protocol::patch_stream_id(r->frame.data(), *id);
         frames.insert(frames.end(), r->frame.begin(), r->frame.end());
         // The batch holds the bytes now; while the request waits for its answer, its own copy
-        // would only double the memory of every frame in flight (big values: megabytes).
-        std::vector<std::uint8_t>().swap(r->frame);
+        // would only double the memory of every frame in flight (big values: megabytes). A small
+        // frame keeps its buffer: its owner may encode the next request into it (no allocation).
+        if (r->frame.capacity() > keep_frame_capacity) std::vector<std::uint8_t>().swap(r->frame);
+        else r->frame.clear();
     }
     // Whole frames of our own encoding: encode_segments cannot refuse them.
     if (segments_ && !frames.empty()) (void)protocol::encode_segments(frames, batch_, lz4_);
@@ -63,8 +65,10 @@ std::size_t write_queue::expire_waiting(request::clock::time_point now) {
 }
 
 void write_queue::fail_all(std::error_code ec) {
-    auto failed = std::move(waiting_);
-    waiting_.clear();  // a moved-from deque is valid but unspecified
+    std::vector<std::unique_ptr<request>> failed;
+    failed.reserve(waiting_.size());
+    for (std::size_t i = 0; i < waiting_.size(); ++i) failed.push_back(std::move(waiting_[i]));
+    waiting_.clear();
     batch_.clear();
     written_ = 0;
     for (auto& r : failed) r->complete(ec, protocol::frame{});

@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <span>
 #include <system_error>
@@ -20,6 +19,8 @@ namespace cql::detail {
 class write_queue {
 public:
     static constexpr std::size_t default_max_batch = 256 * 1024;
+    // A written request's frame buffer is freed beyond this capacity, else only emptied (reused).
+    static constexpr std::size_t keep_frame_capacity = 8 * 1024;
 
     // Appends r to the FIFO. A frame shorter than a frame header cannot be patched: such a request
     // is completed at once with client_errc::protocol_violation.
@@ -54,7 +55,36 @@ public:
     bool empty() const noexcept { return waiting_.empty() && unwritten() == 0; }
 
 private:
-    std::deque<std::unique_ptr<request>> waiting_;
+    // A FIFO on one vector that keeps its capacity (std::deque frees and allocates a block every
+    // few dozen requests): taken from the front by index, compacted once half of it is taken.
+    class fifo {
+    public:
+        void push_back(std::unique_ptr<request> r) { items_.push_back(std::move(r)); }
+        std::unique_ptr<request>& front() { return items_[head_]; }
+        void pop_front() {
+            if (++head_ == items_.size()) {
+                items_.clear();
+                head_ = 0;
+            } else if (head_ >= 64 && head_ * 2 >= items_.size()) {
+                items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+                head_ = 0;
+            }
+        }
+        std::unique_ptr<request>& operator[](std::size_t i) { return items_[head_ + i]; }
+        void resize(std::size_t n) { items_.resize(head_ + n); }
+        bool empty() const noexcept { return head_ == items_.size(); }
+        std::size_t size() const noexcept { return items_.size() - head_; }
+        void clear() noexcept {
+            items_.clear();
+            head_ = 0;
+        }
+
+    private:
+        std::vector<std::unique_ptr<request>> items_;
+        std::size_t head_ = 0;
+    };
+
+    fifo waiting_;
     std::vector<std::uint8_t> batch_;  // reused: its capacity survives between batches
     std::vector<std::uint8_t> frames_;  // v5: the frames of the batch before they become segments
     std::size_t written_ = 0;
