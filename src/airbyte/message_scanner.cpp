@@ -336,10 +336,12 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
     }
     // (find, not memchr: an empty line's data() may be null, which memchr must not get.)
     const bool has_backslash = line.find('\\') != std::string_view::npos;
-    if (fast_path_ && !big_ && !has_backslash && scan_compact_record(line, m)) return true;
-    // Parsed in place (strings are unescaped where they stand), from a copy that ends in a NUL (it
-    // holds no other): the stream RapidJSON scans 16 bytes at a time.
+    // Both ways read a copy, so what they give points into the scanner's own buffers (valid until
+    // the next scan), never into the caller's line. Parsed in place (strings are unescaped where
+    // they stand), from a copy that ends in a NUL (it holds no other): the stream RapidJSON scans
+    // 16 bytes at a time.
     line_.assign(line);
+    if (fast_path_ && !big_ && !has_backslash && scan_compact_record(line_, m)) return true;
     rapidjson::Reader reader;
     rapidjson::InsituStringStream ms(line_.data());
     handler h{m, keys_, data_w_, state_w_, meta_w_, error, big_, line_.data()};

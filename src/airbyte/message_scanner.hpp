@@ -5,7 +5,7 @@
 // which is what re-serialising would give, without a Writer.
 // No DOM is built, and the buffers are reused from line to line. A RECORD line written compactly
 // without a backslash (the usual one) is read without a parser (scan_compact_record, compact_json),
-// its data a slice of the line.
+// its data a slice of the scanner's copy of the line.
 #pragma once
 
 #include <rapidjson/stringbuffer.h>
