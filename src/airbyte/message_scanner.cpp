@@ -12,14 +12,8 @@
 
 namespace airbyte {
 
-namespace {
-
-// UTF-8 is checked before parsing, over the whole line (cql::valid_utf8_prefix, eight bytes at a
-// time): RapidJSON's own check goes byte by byte and turns off its SIMD string scanning.
-constexpr unsigned scan_flags = (strict_parse_flags & ~unsigned(rapidjson::kParseValidateEncodingFlag)) |
-                                rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseInsituFlag;
-
-bool parse_number_ms(std::string_view s, std::int64_t& out) {
+// Declared in message_scanner.hpp.
+bool parse_emitted_at_ms(std::string_view s, std::int64_t& out) {
     auto r = std::from_chars(s.data(), s.data() + s.size(), out);
     if (r.ec == std::errc() && r.ptr == s.data() + s.size()) return true;
     double d = 0;
@@ -28,6 +22,13 @@ bool parse_number_ms(std::string_view s, std::int64_t& out) {
     out = std::llround(d);
     return true;
 }
+
+namespace {
+
+// UTF-8 is checked before parsing, over the whole line (cql::valid_utf8_prefix, eight bytes at a
+// time): RapidJSON's own check goes byte by byte and turns off its SIMD string scanning.
+constexpr unsigned scan_flags = (strict_parse_flags & ~unsigned(rapidjson::kParseValidateEncodingFlag)) |
+                                rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseInsituFlag;
 
 // A UTF-16 surrogate (U+D800..U+DFFF) encoded as UTF-8 (ED A0..BF xx): what RapidJSON makes of a
 // lone "\\udXXX" escape. It is not valid UTF-8, so Cassandra's text could not hold it faithfully.
@@ -178,7 +179,7 @@ struct handler {
     bool RawNumber(const char* s, rapidjson::SizeType len, bool) {
         if (!wrong_kind("a number")) return false;
         if (depth == 2 && k(0, "record") && k(1, "emitted_at")) {
-            if (!parse_number_ms(std::string_view(s, len), m.emitted_at_ms))
+            if (!parse_emitted_at_ms(std::string_view(s, len), m.emitted_at_ms))
                 return fail("record.emitted_at is not a number of milliseconds: " + std::string(s, len));
             m.has_emitted_at = true;
         }
@@ -387,64 +388,6 @@ bool message_scanner::scan(std::string_view line, scanned_message& m, std::strin
     if (h.has_meta) m.meta_json = std::string_view(meta_buf_.GetString(), meta_buf_.GetSize());
     if (m.has_state) m.state_json = std::string_view(state_buf_.GetString(), state_buf_.GetSize());
     if (m.has_state && m.state_type.empty()) m.state_type = "LEGACY";
-    return true;
-}
-
-bool message_scanner::scan_compact_record(std::string_view line, scanned_message& m) {
-    using compact_json::kind;
-    // The message's members, the record's, and with data_members_ the data's (levels 3).
-    if (!compact_json::split_members(line, members_, data_members_ ? 3 : 2)) return false;
-    // The top level: "type" and "record" once each and nothing else (another member, such as a
-    // "state" or "trace", is read by the parser).
-    int type = -1, record = -1;
-    for (std::size_t i = 0; i < members_.size(); ++i) {
-        const auto& t = members_[i];
-        if (t.parent != -1) continue;
-        int* seen = t.key == "type" ? &type : t.key == "record" ? &record : nullptr;
-        if (!seen || *seen != -1) return false;
-        *seen = static_cast<int>(i);
-    }
-    if (type < 0 || record < 0) return false;
-    const auto& t = members_[static_cast<std::size_t>(type)];
-    if (t.k != kind::string || t.value != "RECORD" || members_[static_cast<std::size_t>(record)].k != kind::object) return false;
-    // The record: stream, namespace, emitted_at and data at most once each, of their kinds; the
-    // last "meta" counts, and only when it is an object.
-    const compact_json::member *stream = nullptr, *ns = nullptr, *emitted = nullptr, *data = nullptr, *meta = nullptr;
-    for (const auto& r : members_) {
-        if (r.parent != record) continue;
-        const compact_json::member** slot = r.key == "stream"       ? &stream
-                                            : r.key == "namespace"  ? &ns
-                                            : r.key == "emitted_at" ? &emitted
-                                            : r.key == "data"       ? &data
-                                                                    : nullptr;
-        if (slot) {
-            if (*slot) return false;
-            *slot = &r;
-        } else if (r.key == "meta") {
-            meta = r.k == kind::object ? &r : nullptr;
-        }
-    }
-    if (!stream || stream->k != kind::string || (ns && ns->k != kind::string && ns->k != kind::null) || !emitted ||
-        emitted->k != kind::number || !data || data->k != kind::object)
-        return false;
-    std::int64_t ms = 0;
-    if (!parse_number_ms(emitted->value, ms)) return false;
-    m.type_name.assign("RECORD");
-    m.type = message_type::record;
-    m.stream.assign(stream->value);
-    if (ns && ns->k == kind::string) m.ns.emplace(ns->value);
-    m.has_emitted_at = true;
-    m.emitted_at_ms = ms;
-    m.has_data = m.data_is_object = true;
-    m.data_json = data->value;  // compact already: what the Writer would write
-    if (meta) m.meta_json = meta->value;
-    if (data_members_) {  // the data's members follow its own entry (split_members' order)
-        const auto at = static_cast<std::size_t>(data - members_.data());
-        std::size_t n = 0;
-        while (at + 1 + n < members_.size() && members_[at + 1 + n].parent == static_cast<int>(at)) ++n;
-        m.data_split = true;
-        m.data_members = std::span<const compact_json::member>(members_.data() + at + 1, n);
-    }
     return true;
 }
 

@@ -24,6 +24,10 @@ namespace airbyte {
 
 enum class message_type { record, state, other_known, unknown };
 
+// A record's emitted_at (a JSON number's text) as milliseconds: an integer, or a number rounded to
+// one; false beyond +-9.2e18 or when it is not a number.
+bool parse_emitted_at_ms(std::string_view s, std::int64_t& out);
+
 // A number too large for RapidJSON, kept as written (see message_scanner::scan).
 struct big_number {
     std::size_t end;   // offset just past its placeholder in the rewritten line
