@@ -1,5 +1,6 @@
 #include "airbyte/compact_json.hpp"
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -42,7 +43,7 @@ struct reader {
             p += 16;
         }
 #endif
-        while (e - p >= 8) {
+        while (std::endian::native == std::endian::little && e - p >= 8) {  // (the mask's order)
             std::uint64_t w;
             std::memcpy(&w, p, 8);
             if (const std::uint64_t m = special_bytes(w)) {
